@@ -1,0 +1,16 @@
+//! hotwash-engine: a streaming speech-to-text pipeline for meeting and
+//! incident-call recordings.
+//!
+//! Audio flows source → resample → speech segmentation → whisper workers →
+//! reorder → [`Sink`]. Each stage is one type with one job; [`pipeline`]
+//! wires them together with bounded crossbeam channels so memory stays
+//! bounded whatever the recording's length.
+
+pub mod sink;
+pub mod utterance;
+
+pub use sink::Sink;
+pub use utterance::{RecordingInfo, Summary, Utterance, Word};
+
+/// The sample rate every stage after resampling works at (whisper's rate).
+pub const SAMPLE_RATE: u32 = 16_000;

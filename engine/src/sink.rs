@@ -1,0 +1,27 @@
+//! Where utterances go: a push-model [`Sink`], in the spirit of ripgrep's
+//! `grep_searcher::Sink`.
+
+use crate::utterance::{RecordingInfo, Summary, Utterance};
+
+/// Receives utterances in start-time order.
+///
+/// `begin` is called once before the first utterance, `utterance` once per
+/// utterance (return `Ok(false)` to stop the pipeline cleanly), and `finish`
+/// once at the end, also after an early stop.
+pub trait Sink {
+    /// The error a sink can fail with; it stops the pipeline.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Called once before any utterance.
+    fn begin(&mut self, _info: &RecordingInfo) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    /// Called for each utterance, in order; `Ok(false)` stops the run.
+    fn utterance(&mut self, utterance: &Utterance) -> Result<bool, Self::Error>;
+
+    /// Called once at the end with the run's totals.
+    fn finish(&mut self, _summary: &Summary) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! Whisper model catalogue, provisioning and conversion.

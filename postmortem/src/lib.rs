@@ -1,0 +1,1 @@
+//! Incident record extraction and rendering.

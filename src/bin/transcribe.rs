@@ -1,0 +1,2 @@
+//! `transcribe`: audio in, timestamped utterances out.
+fn main() {}

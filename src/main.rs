@@ -1,0 +1,2 @@
+//! `hotwash`: the incident workflow binary.
+fn main() {}
