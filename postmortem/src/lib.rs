@@ -1,1 +1,17 @@
-//! Incident record extraction and rendering.
+//! hotwash-postmortem: turns an incident call's transcripts into one
+//! auditable incident record (`incident.json`, schema `hotwash.incident/1`)
+//! and renders everything people read from it: the postmortem, three briefs,
+//! Jira and Linear exports, and answers to `hotwash show`.
+//!
+//! Extraction is deterministic and offline: cue phrases over normalised
+//! tokens, with spoken numbers, times and dates resolved first. Every
+//! extracted line cites the utterance ids it was read from.
+
+pub mod error;
+pub mod input;
+pub mod record;
+pub mod text;
+
+pub use error::{Error, Result};
+pub use input::{load_transcripts, Call, Roster};
+pub use record::IncidentRecord;

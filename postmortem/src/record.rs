@@ -1,0 +1,492 @@
+//! The incident record (`incident.json`, schema `hotwash.incident/1`).
+//!
+//! One record is the single source every rendering reads, so the postmortem,
+//! the briefs and the exports can never disagree. Every extracted line keeps
+//! `sources`: the ids of the utterances it was read from. Times are kept two
+//! ways: `offset_s` (seconds from the start of the earliest recording) and,
+//! when the wall clock is known, `time_utc`. The schema is documented field by
+//! field in `postmortem/README.md`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The schema tag written into every record.
+pub const SCHEMA: &str = "hotwash.incident/1";
+
+/// The whole incident: metadata, the call's utterances and what was extracted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentRecord {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// Identity, severity, window and systems.
+    pub incident: Incident,
+    /// The recordings the utterances came from, placed on one timeline.
+    #[serde(default)]
+    pub recordings: Vec<RecordingInfo>,
+    /// Everyone who spoke or was named as an owner.
+    pub speakers: Vec<Speaker>,
+    /// Every utterance of every recording, in timeline order.
+    pub utterances: Vec<RecordUtterance>,
+    /// Timeline anchors (detection, declaration, mitigations, recovery, ...).
+    pub timeline: Vec<TimelineEvent>,
+    /// Decisions taken on the call.
+    pub decisions: Vec<Decision>,
+    /// Mitigation attempts, in order, and whether each worked.
+    pub mitigations: Vec<Mitigation>,
+    /// Guesses at the cause, and what settled them.
+    pub hypotheses: Vec<Hypothesis>,
+    /// Follow-up work agreed on the call.
+    pub action_items: Vec<ActionItem>,
+    /// Deploys, releases, PRs, tickets, dashboards, queries, flags, config keys.
+    pub evidence: Vec<Evidence>,
+    /// What the incident cost, in the call's own numbers.
+    pub impact: Impact,
+    /// Root-cause analysis skeleton.
+    pub rca: Rca,
+}
+
+/// Identity and framing of the incident.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Stable id, e.g. `inc-20260314-0902`.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// `SEV1`..`SEV5`, when declared or given.
+    pub severity: Option<String>,
+    /// Wall clock at the start of the earliest recording.
+    pub start_utc: Option<DateTime<Utc>>,
+    /// Wall clock at the end of the latest recording.
+    pub end_utc: Option<DateTime<Utc>>,
+    /// The call's date, which due dates are resolved against.
+    pub date: Option<NaiveDate>,
+    /// Systems named as affected.
+    pub systems: Vec<String>,
+    /// Incident commander, when someone took the role on the call.
+    pub commander: Option<String>,
+    /// Postmortem review date, when one was set on the call.
+    pub review_date: Option<NaiveDate>,
+    /// When the next customer-facing update was promised.
+    pub next_update_utc: Option<DateTime<Utc>>,
+    /// Mitigation state at the end of the call: `ongoing`, `mitigated`, `monitoring`, `resolved`.
+    pub status: String,
+}
+
+/// One input recording and where it sits on the incident's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordingInfo {
+    /// Short name (file stem), used as the utterance id prefix when several are read.
+    pub name: String,
+    /// The file it was read from.
+    pub path: String,
+    /// Wall clock at its offset 0, when known.
+    pub start_utc: Option<DateTime<Utc>>,
+    /// Seconds from the incident's offset 0 to this recording's offset 0.
+    pub offset_s: f64,
+    /// Seconds of audio covered, when known.
+    pub duration_s: Option<f64>,
+}
+
+/// Someone on the call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Speaker {
+    /// The label the transcript used (a track, a diarization label, a roster key).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Role on the call, when known.
+    pub role: Option<String>,
+}
+
+/// One utterance as it sits in the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordUtterance {
+    /// Id cited in `sources` (the transcript's id, prefixed `NAME:` when several recordings are read).
+    pub id: String,
+    /// Recording name.
+    pub recording: String,
+    /// Speaker display name, when known.
+    pub speaker: Option<String>,
+    /// Start, seconds from the incident's offset 0.
+    pub offset_s: f64,
+    /// End, seconds from the incident's offset 0.
+    pub end_s: f64,
+    /// Wall-clock start, when known.
+    pub start_utc: Option<DateTime<Utc>>,
+    /// What was said.
+    pub text: String,
+}
+
+/// Fact or hypothesis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Stated as observed or confirmed.
+    Fact,
+    /// Hedged: a guess not (yet) confirmed.
+    Hypothesis,
+}
+
+/// Kinds of timeline anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The incident was declared (severity set).
+    Declaration,
+    /// The problem was first noticed (alert, customer reports).
+    Detection,
+    /// A deploy, release or config change relevant to the incident.
+    Change,
+    /// A guess at the cause.
+    Hypothesis,
+    /// A finding while investigating.
+    Triage,
+    /// A mitigation attempt started.
+    Mitigation,
+    /// The outcome of a mitigation.
+    MitigationResult,
+    /// Status page, customer or support communication.
+    Comms,
+    /// Someone escalated or was pulled in.
+    Escalation,
+    /// On-call or role handoff.
+    Handoff,
+    /// Recovery confirmed.
+    Recovery,
+    /// Watching after recovery.
+    Monitoring,
+}
+
+impl EventKind {
+    /// The snake_case name used in the record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Declaration => "declaration",
+            EventKind::Detection => "detection",
+            EventKind::Change => "change",
+            EventKind::Hypothesis => "hypothesis",
+            EventKind::Triage => "triage",
+            EventKind::Mitigation => "mitigation",
+            EventKind::MitigationResult => "mitigation_result",
+            EventKind::Comms => "comms",
+            EventKind::Escalation => "escalation",
+            EventKind::Handoff => "handoff",
+            EventKind::Recovery => "recovery",
+            EventKind::Monitoring => "monitoring",
+        }
+    }
+}
+
+/// One timeline anchor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    /// Seconds from the incident's offset 0.
+    pub offset_s: f64,
+    /// Wall clock, when known.
+    pub time_utc: Option<DateTime<Utc>>,
+    /// What kind of anchor.
+    pub kind: EventKind,
+    /// The event, in the speaker's words (lightly trimmed).
+    pub event: String,
+    /// Who said or did it.
+    pub owner: Option<String>,
+    /// Normalised evidence values mentioned with it.
+    pub evidence: Vec<String>,
+    /// Fact or hypothesis.
+    pub status: Status,
+    /// Whether customers could see it.
+    pub customer_visible: bool,
+    /// Utterance ids.
+    pub sources: Vec<String>,
+}
+
+/// A decision taken on the call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Seconds from the incident's offset 0.
+    pub offset_s: f64,
+    /// Wall clock, when known.
+    pub time_utc: Option<DateTime<Utc>>,
+    /// What was decided.
+    pub decision: String,
+    /// Who decided (speaker name).
+    pub who: Option<String>,
+    /// True when `who` was inferred (the commander) because the speaker was unknown.
+    #[serde(default)]
+    pub who_inferred: bool,
+    /// Why, when said.
+    pub rationale: Option<String>,
+    /// Options weighed and not taken.
+    pub alternatives: Vec<String>,
+    /// Utterance ids.
+    pub sources: Vec<String>,
+}
+
+/// One mitigation attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mitigation {
+    /// Seconds from the incident's offset 0 when it started.
+    pub offset_s: f64,
+    /// Wall clock, when known.
+    pub time_utc: Option<DateTime<Utc>>,
+    /// What was done.
+    pub what: String,
+    /// Who did it.
+    pub who: Option<String>,
+    /// Whether it worked, from what was said after it; null when never said.
+    pub worked: Option<bool>,
+    /// The words that settled `worked`.
+    pub result: Option<String>,
+    /// Offset of the result, when one was said.
+    pub result_offset_s: Option<f64>,
+    /// Utterance ids (the attempt, then the result).
+    pub sources: Vec<String>,
+}
+
+/// State of a hypothesis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HypothesisStatus {
+    /// Never settled on the call.
+    Open,
+    /// A later turn confirmed it.
+    Confirmed,
+    /// A later turn ruled it out.
+    Refuted,
+}
+
+/// A guess at the cause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hypothesis {
+    /// Seconds from the incident's offset 0.
+    pub offset_s: f64,
+    /// Wall clock, when known.
+    pub time_utc: Option<DateTime<Utc>>,
+    /// The guess as said.
+    pub text: String,
+    /// Who guessed.
+    pub who: Option<String>,
+    /// Open, confirmed or refuted.
+    pub status: HypothesisStatus,
+    /// Utterance ids of the turn(s) that settled it.
+    pub settled_by: Vec<String>,
+    /// What the settling turn said.
+    pub settled_text: Option<String>,
+    /// Utterance ids.
+    pub sources: Vec<String>,
+}
+
+/// Follow-up categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Stops it happening again.
+    Prevention,
+    /// Notices it sooner.
+    Detection,
+    /// Recovers faster or finishes the clean-up.
+    Mitigation,
+    /// Documents or communicates.
+    DocumentationComms,
+}
+
+impl Category {
+    /// The kebab-case name used in the record and exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Prevention => "prevention",
+            Category::Detection => "detection",
+            Category::Mitigation => "mitigation",
+            Category::DocumentationComms => "documentation-comms",
+        }
+    }
+}
+
+/// Action-item priority (Jira's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Priority {
+    /// Do first.
+    High,
+    /// Normal.
+    Medium,
+    /// When there is room.
+    Low,
+}
+
+impl Priority {
+    /// The name used in the record and in Jira.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::High => "High",
+            Priority::Medium => "Medium",
+            Priority::Low => "Low",
+        }
+    }
+}
+
+/// One follow-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionItem {
+    /// Stable id within the record (`A1`, `A2`, ...).
+    pub id: String,
+    /// Seconds from the incident's offset 0 when it was raised.
+    pub offset_s: f64,
+    /// Wall clock, when known.
+    pub time_utc: Option<DateTime<Utc>>,
+    /// What is to be done.
+    pub action: String,
+    /// Who owns it.
+    pub owner: Option<String>,
+    /// How the owner was found: `assigned`, `self`, `accepted`, `addressed`.
+    pub owner_how: Option<String>,
+    /// Due date, resolved against the call's date.
+    pub due: Option<NaiveDate>,
+    /// The words the due date was read from.
+    pub due_said: Option<String>,
+    /// Priority.
+    pub priority: Priority,
+    /// What it waits on.
+    pub dependencies: Vec<String>,
+    /// Category.
+    pub category: Category,
+    /// How we will know it is done and works.
+    pub verification: Option<String>,
+    /// True when it lacks an owner, a date, a verification plan or a measurable goal.
+    pub vague: bool,
+    /// Why it is vague.
+    pub vague_reasons: Vec<String>,
+    /// Utterance ids.
+    pub sources: Vec<String>,
+}
+
+/// Evidence kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// A deploy id (`D7741`).
+    Deploy,
+    /// A release or version (`4.18`, `3.9.2`).
+    Release,
+    /// A pull or merge request number.
+    PullRequest,
+    /// A commit hash.
+    Commit,
+    /// A ticket key (`OPS-1234`).
+    Ticket,
+    /// A dashboard.
+    Dashboard,
+    /// A log query or search.
+    LogQuery,
+    /// A URL.
+    Url,
+    /// A status page that was read.
+    StatusPage,
+    /// A config key or feature flag.
+    Config,
+    /// An alert.
+    Alert,
+}
+
+impl EvidenceKind {
+    /// The snake_case name used in the record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Deploy => "deploy",
+            EvidenceKind::Release => "release",
+            EvidenceKind::PullRequest => "pull_request",
+            EvidenceKind::Commit => "commit",
+            EvidenceKind::Ticket => "ticket",
+            EvidenceKind::Dashboard => "dashboard",
+            EvidenceKind::LogQuery => "log_query",
+            EvidenceKind::Url => "url",
+            EvidenceKind::StatusPage => "status_page",
+            EvidenceKind::Config => "config",
+            EvidenceKind::Alert => "alert",
+        }
+    }
+}
+
+/// One piece of evidence, normalised from how it was said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// What it is.
+    pub kind: EvidenceKind,
+    /// Normalised value (`D7741`, `OPS-1234`, `4.18`, `#4411`).
+    pub value: String,
+    /// The words it was read from.
+    pub said: String,
+    /// Seconds from the incident's offset 0 of its first mention.
+    pub offset_s: f64,
+    /// Utterance ids (first mention).
+    pub sources: Vec<String>,
+}
+
+/// A number said on the call about the impact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImpactNumber {
+    /// What was measured (`error rate`, `p99 latency`, `tickets`).
+    pub what: String,
+    /// The value.
+    pub value: f64,
+    /// Unit (`%`, `ms`, `s`, `tickets`, `USD`, `req/s`, ...).
+    pub unit: String,
+    /// The words it was read from.
+    pub said: String,
+    /// Seconds from the incident's offset 0.
+    pub offset_s: f64,
+    /// Utterance ids.
+    pub sources: Vec<String>,
+}
+
+/// What the incident cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Impact {
+    /// Technical impact (what broke), from the detection and triage turns.
+    pub technical: Option<String>,
+    /// Customer impact, from customer-visible turns.
+    pub customer: Option<String>,
+    /// Business impact (tickets, money, contracts).
+    pub business: Option<String>,
+    /// Numbers said on the call.
+    pub numbers: Vec<ImpactNumber>,
+    /// When impact began, when a time was said for it.
+    pub started_utc: Option<DateTime<Utc>>,
+    /// When the problem was detected.
+    pub detected_utc: Option<DateTime<Utc>>,
+    /// When recovery was confirmed.
+    pub recovered_utc: Option<DateTime<Utc>>,
+    /// Detection to recovery, minutes.
+    pub duration_min: Option<f64>,
+    /// Impact start to recovery, minutes, when the start was said.
+    pub impact_duration_min: Option<f64>,
+    /// Utterance ids for the times above.
+    pub sources: Vec<String>,
+}
+
+/// One RCA line with its sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The statement.
+    pub text: String,
+    /// Seconds from the incident's offset 0.
+    pub offset_s: f64,
+    /// Utterance ids.
+    pub sources: Vec<String>,
+}
+
+/// Root-cause analysis skeleton: filled from the call, for people to finish.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Rca {
+    /// What set it off.
+    pub trigger: Option<Finding>,
+    /// What made it possible or worse.
+    pub contributing_factors: Vec<Finding>,
+    /// Why it was not noticed sooner.
+    pub detection_gap: Option<Finding>,
+    /// Why recovery took as long as it did.
+    pub mitigation_gap: Option<Finding>,
+    /// What would have stopped it.
+    pub prevention_gap: Option<Finding>,
+    /// Hypotheses never settled on the call.
+    pub unconfirmed: Vec<Finding>,
+}
