@@ -6,7 +6,9 @@
 //! wires them together with bounded crossbeam channels so memory stays
 //! bounded whatever the recording's length.
 
+pub mod resample;
 pub mod sink;
+pub mod source;
 pub mod utterance;
 
 pub use sink::Sink;
