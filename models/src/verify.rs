@@ -204,7 +204,24 @@ impl Walker<'_> {
     /// Reads the hyper-parameters; `first` (n_vocab) is already read.
     fn hparams(&mut self, first: i32) -> Result<Hparams> {
         let mut raw = vec![first];
-        while raw.len() < 11 {
+        loop {
+            // Judge each value as it comes, so garbage after a ggml magic
+            // reads as "not a whisper model" rather than as truncation.
+            let last = raw[raw.len() - 1];
+            let ok = if raw.len() <= 10 {
+                usize::try_from(last).is_ok_and(|v| (1..=MAX_DIM).contains(&v))
+            } else {
+                last >= 0
+            };
+            if !ok {
+                return Err(self.not_ggml(format!(
+                    "hyper-parameter {} is {last}, which no whisper model has",
+                    raw.len()
+                )));
+            }
+            if raw.len() == 11 {
+                break;
+            }
             raw.push(self.i32("the hyper-parameters")?);
         }
         let dims: Vec<usize> = raw[..10]
