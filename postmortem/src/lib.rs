@@ -8,10 +8,13 @@
 //! extracted line cites the utterance ids it was read from.
 
 pub mod error;
+pub mod eval;
+pub mod extract;
 pub mod input;
 pub mod record;
 pub mod text;
 
 pub use error::{Error, Result};
+pub use extract::{build_record, Options};
 pub use input::{load_transcripts, Call, Roster};
 pub use record::IncidentRecord;

@@ -142,7 +142,7 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
     let get = |i: usize| low.get(i).copied().unwrap_or("");
     let past_sentence = low.iter().any(|w| PAST[..6].contains(w) || *w == "ago");
     let mut out: Vec<SaidDate> = Vec::new();
-    let mut push = |start: usize, end: usize, date: NaiveDate, out: &mut Vec<SaidDate>| {
+    let push = |start: usize, end: usize, date: NaiveDate, out: &mut Vec<SaidDate>| {
         let mut s = start;
         while s > 0 && matches!(get(s.wrapping_sub(1)), "the" | "this" | "on" | "of") {
             s -= 1;

@@ -268,7 +268,6 @@ pub fn ambiguous_ordinal(w: &str) -> bool {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Last {
-    Start,
     Unit,
     Teen,
     Tens,

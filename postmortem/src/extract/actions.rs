@@ -1,0 +1,538 @@
+//! Action items: explicit ("Action item for Raj: …"), assigned ("Priya owns…",
+//! "Priya, can you own…"), self-assigned ("I'll … by Thursday"), and group
+//! wishes ("we should improve…") kept and flagged vague. Each gets an owner,
+//! a due date resolved against the call's date, a priority, a category,
+//! dependencies and a verification plan.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+
+use super::context::{Ctx, Sentence};
+use super::cues::{self, has};
+use super::people;
+use crate::record::{ActionItem, Category, Priority};
+use crate::text::dates;
+
+static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(action items?|follow[ -]?ups?|to ?do|takeaways?|next steps?)\b").unwrap_or_else(|e| panic!("{e}"))
+});
+
+static GROUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(we (should|need to|must|have to|ought to|gotta|really need to)|we need (a|an|better|more|some)|let's make sure|someone (should|needs to)|somebody (should|needs to))\b").unwrap_or_else(|e| panic!("{e}"))
+});
+
+static DEPENDENCY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(depends on|dependent on|blocked (on|by)|waiting (on|for)|as soon as|once|after|requires|needs)\b").unwrap_or_else(|e| panic!("{e}"))
+});
+
+static PRIORITY_HIGH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(p ?0|p ?1|high priority|top priority|urgent|urgently|critical|asap|highest priority|first thing)\b").unwrap_or_else(|e| panic!("{e}"))
+});
+
+static PRIORITY_LOW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(p ?3|p ?4|low priority|nice to have|when we can|eventually|no rush)\b").unwrap_or_else(|e| panic!("{e}"))
+});
+
+const FILLERS: &[&str] = &[
+    "and", "also", "so", "then", "okay", "ok", "yep", "yeah", "sure", "right", "tomorrow", "today",
+    "tonight", "great", "perfect", "one", "more", "thing", ",", ".", "plus", "oh", "alright",
+];
+
+/// How an item begins.
+#[derive(Debug, Clone, PartialEq)]
+enum Start {
+    /// "Action item …" with content.
+    Marker(Option<String>),
+    /// "Priya owns …", "Priya, can you own …".
+    Assigned(String),
+    /// "I'll …" with a date or ownership.
+    SelfAssigned,
+    /// "We should improve …".
+    Group,
+}
+
+/// Where a first-person commitment starts, and the index after it.
+fn commitment(s: &Sentence) -> Option<(usize, usize)> {
+    let w: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
+    let mut i = 0;
+    while i < w.len() && FILLERS.contains(&w[i]) {
+        i += 1;
+    }
+    let start = i;
+    let end = match (w.get(i), w.get(i + 1), w.get(i + 2)) {
+        (Some(&"i'll"), _, _) | (Some(&"i'd"), _, _) => i + 1,
+        (Some(&"i"), Some(&"will"), _) | (Some(&"i"), Some(&"can"), _) | (Some(&"i"), Some(&"own"), _) => i + 2,
+        (Some(&"i'm"), Some(&"going"), Some(&"to")) => i + 3,
+        (Some(&"i"), Some(&"am"), Some(&"going")) => i + 4,
+        (Some(&"let"), Some(&"me"), _) => i + 2,
+        (Some(&"i'm"), Some(&"taking"), _) | (Some(&"i'm"), Some(&"owning"), _) => i + 1,
+        _ => return None,
+    };
+    if w.get(start) == Some(&"i'd") && w.get(start + 1) != Some(&"like") {
+        return None;
+    }
+    Some((start, end))
+}
+
+/// Words after a commitment that make it no task: "I'll be IC", "I'll drop off".
+fn not_a_task(rest: &[&str]) -> bool {
+    let first = rest.iter().find(|w| !matches!(**w, "also" | "just" | "only" | "now" | ","));
+    matches!(first.copied(), Some("be") | Some("drop") | Some("hop") | Some("leave") | Some("stay") | Some("let") | Some("try") | Some("check") | Some("look") | Some("keep") | Some("watch") | Some("say") | Some("ask") | Some("see") | Some("need") | None)
+}
+
+/// Only acceptance of something already said: "I'll take that", "I can do that".
+fn acceptance_only(rest: &[&str]) -> bool {
+    let content: Vec<&&str> = rest.iter().filter(|w| !matches!(**w, "," | "." | "on" | "it" | "that" | "this" | "one" | "those" | "them" | "too" | "also" | "!" | "sure")).collect();
+    content.len() <= 1 && content.iter().all(|w| matches!(**w, "take" | "do" | "own" | "handle" | "grab"))
+}
+
+fn is_acceptance(s: &Sentence) -> bool {
+    let n = &s.norm;
+    n.contains("that's mine")
+        || n.contains("that one's mine")
+        || n.starts_with("will do")
+        || n.contains("i'll take that")
+        || n.contains("i'll take it")
+        || n.contains("i can take that")
+        || n.contains("i can do that")
+        || n.contains("i'll own that")
+        || n.contains("i'll own it")
+        || n.contains("on it")
+        || n.contains("sounds good")
+}
+
+fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
+    let t = &s.toks;
+    for i in 0..t.len() {
+        let Some(n) = people::name_at(&t[i], names) else { continue };
+        let next: Vec<&str> = t[i + 1..].iter().take(4).map(|x| x.lower.as_str()).collect();
+        let prev = if i > 0 { t[i - 1].lower.as_str() } else { "" };
+        let prev2 = if i > 1 { t[i - 2].lower.as_str() } else { "" };
+        let owns = matches!(next.first(), Some(&"owns") | Some(&"takes") | Some(&"has") | Some(&"to") | Some(&"will") | Some(&"is"))
+            && !(next.first() == Some(&"is") && next.get(1) != Some(&"going") && next.get(1) != Some(&"taking") && next.get(1) != Some(&"owning"));
+        let for_marker = prev == "for" && (prev2 == "item" || prev2 == "items" || prev2 == "up" || prev2 == "ups") || prev == "to" && prev2 == "assigned" || (prev == ":" || prev == "is") && prev2 == "owner";
+        let asked = next.first() == Some(&",") && (next.get(1) == Some(&"can") || next.get(1) == Some(&"could") || next.get(1) == Some(&"please") || next.get(1) == Some(&"will"));
+        if owns || for_marker || asked {
+            return Some(n);
+        }
+    }
+    None
+}
+
+fn starts_item(ctx: &Ctx, s: &Sentence, today: Option<NaiveDate>, after_recovery: bool) -> Option<Start> {
+    let n = &s.norm;
+    let w: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
+    if MARKER.is_match(n) {
+        let content = s.toks.iter().filter(|t| t.is_word() && !matches!(t.lower.as_str(), "okay" | "ok" | "so" | "action" | "item" | "items" | "follow" | "up" | "ups" | "follow-ups" | "next" | "steps" | "the" | "our" | "some" | "a" | "few" | "for" | "now" | "let's" | "do" | "to" | "todo" | "takeaways" | "takeaway" | "right" | "and")).count();
+        if content >= 3 {
+            return Some(Start::Marker(assigned_owner(s, &ctx.names)));
+        }
+        return None;
+    }
+    if let Some(owner) = assigned_owner(s, &ctx.names) {
+        let owning = n.contains(" own") || n.contains(" take ") || n.contains(" takes ") || n.contains("pick up") || n.contains("to own");
+        let dated = today.is_some_and(|d| dates::due_date(&s.toks, d).is_some_and(|x| x.deadline || x.said.to_lowercase().contains("tomorrow")));
+        if owning || (dated && !s.question || dated && n.contains("can you")) {
+            return Some(Start::Assigned(owner));
+        }
+    }
+    if let Some((_, end)) = commitment(s) {
+        let rest: Vec<&str> = w[end..].to_vec();
+        if not_a_task(&rest) || acceptance_only(&rest) {
+            return None;
+        }
+        let owns = rest.first().is_some_and(|x| matches!(*x, "own" | "take")) || n.contains("i own");
+        let dated = today.is_some_and(|d| dates::due_date(&s.toks, d).is_some());
+        if owns || dated {
+            return Some(Start::SelfAssigned);
+        }
+        return None;
+    }
+    if GROUP.is_match(n) && !s.question {
+        let monitoring = n.contains("monitor") || n.contains("watch") || n.contains("keep an eye");
+        if !monitoring && (has(&cues::UNMEASURABLE, n) || after_recovery) && !has(&cues::MITIGATION_VERB, n) {
+            return Some(Start::Group);
+        }
+    }
+    None
+}
+
+/// An item's first-person commitment that refers back ("I'll have that email out").
+fn refers_back(s: &Sentence) -> bool {
+    let Some((_, end)) = commitment(s) else { return false };
+    let rest: Vec<&str> = s.toks[end..].iter().map(|t| t.lower.as_str()).collect();
+    let demonstrative = rest.iter().take(3).any(|w| matches!(*w, "that" | "it" | "this" | "those" | "them"));
+    let content = cues::content_words(&rest.join(" ")).len();
+    demonstrative && content <= 4
+}
+
+fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> String {
+    let mut t = text.trim().trim_end_matches(['.', '!', '?']).to_string();
+    if let Some(d) = due_said {
+        for pre in [", due ", " due ", ", by ", " by ", ", "] {
+            let pat = format!("{pre}{d}");
+            if let Some(p) = t.find(&pat) {
+                t = format!("{}{}", &t[..p], &t[p + pat.len()..]);
+                break;
+            }
+        }
+        if let Some(p) = t.find(d) {
+            if p == 0 || t[..p].trim().is_empty() || (t[..p].trim_end().ends_with("I'll") || t[..p].trim_end().ends_with("And")) {
+                t = format!("{}{}", &t[..p], &t[p + d.len()..]);
+            }
+        }
+    }
+    let lower = t.to_lowercase();
+    // Strip the marker and the owner phrase.
+    let mut cut = 0;
+    for m in ["action items:", "action item:", "action item", "follow-up:", "follow up:", "todo:", "next step:"] {
+        if let Some(p) = lower.find(m) {
+            cut = cut.max(p + m.len());
+        }
+    }
+    if let Some(o) = owner {
+        let first = o.split_whitespace().next().unwrap_or(o).to_lowercase();
+        for pat in [format!("for {first}:"), format!("{first} owns"), format!("{first} will own"), format!("{first} to own"), format!("{first}, can you own"), format!("{first}, can you"), format!("{first} will"), format!("{first} to"), format!("{first} has")] {
+            if let Some(p) = lower.find(&pat) {
+                if p <= cut + 3 || p < 40 {
+                    cut = cut.max(p + pat.len());
+                }
+            }
+        }
+    }
+    let mut t = t[cut.min(t.len())..].trim().trim_start_matches([':', ',', '-']).trim().to_string();
+    loop {
+        let lower = t.to_lowercase();
+        let mut changed = false;
+        for p in ["and ", "also ", "so ", "then ", "okay, ", "yep, ", "sure, ", "tomorrow ", "i'll own ", "i will own ", "i'll also ", "i'll ", "i will ", "i can ", "i'm going to ", "let me ", "we should ", "we need to ", "we must ", "i own "] {
+            if lower.starts_with(p) {
+                t = t[p.len()..].trim().to_string();
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    t.trim().trim_end_matches([',', ' ']).to_string()
+}
+
+fn category(action: &str, scope: &str) -> Category {
+    let a = action.to_lowercase();
+    let s = scope.to_lowercase();
+    let score = |words: &[(&str, usize)]| -> usize {
+        words
+            .iter()
+            .map(|(w, weight)| {
+                let mut v = 0;
+                if a.contains(w) {
+                    v += weight * 2;
+                    if a.split_whitespace().take(3).any(|x| x.starts_with(w)) {
+                        v += weight;
+                    }
+                }
+                if s.contains(w) {
+                    v += 1;
+                }
+                v
+            })
+            .sum()
+    };
+    let detection = score(&[("alert", 3), ("page", 1), ("paging", 2), ("monitor", 3), ("dashboard", 2), ("detect", 3), ("slo", 2), ("threshold", 2), ("on-call", 2), ("on call", 2), ("escalation", 2), ("notice", 2), ("observab", 3), ("synthetic", 3), ("probe", 2)]);
+    let prevention = score(&[("check", 2), ("validat", 3), ("reject", 3), ("test", 1), ("canary", 4), ("lint", 3), ("guard", 3), ("review", 1), ("ci ", 2), (" ci", 2), ("migration", 3), ("schema", 2), ("index", 2), ("staged", 2), ("rollout", 2), ("prevent", 3), ("enforce", 3), ("pipeline", 1), ("policy", 2), ("explain", 1), ("limit", 1)]);
+    let mitigation = score(&[("revert", 3), ("un-pause", 3), ("unpause", 3), ("restore", 3), ("clean up", 3), ("cleanup", 3), ("runbook", 3), ("failover", 2), ("backfill", 3), ("re-enable", 3), ("remove the override", 3), ("roll back", 2)]);
+    let comms = score(&[("send", 3), ("email", 3), ("summary", 2), ("customer", 2), ("status page", 3), ("notes", 2), ("write up", 3), ("write-up", 3), ("document", 3), ("announce", 3), ("communicat", 3), ("wording", 2), ("tenants", 1), ("merchants", 1), ("agents", 1), ("postmortem doc", 3), ("update the", 2), ("letter", 2), ("in writing", 2)]);
+    let mut best = (prevention, Category::Prevention);
+    for c in [(detection, Category::Detection), (mitigation, Category::Mitigation), (comms, Category::DocumentationComms)] {
+        if c.0 > best.0 {
+            best = c;
+        }
+    }
+    best.1
+}
+
+/// An item being built from its sentences.
+#[derive(Debug, Clone)]
+struct Draft {
+    start: Start,
+    sent: usize,
+    scope: Vec<usize>,
+    owner: Option<String>,
+    owner_how: Option<String>,
+    action_from: Option<String>,
+}
+
+fn request_for(ctx: &Ctx, before: usize, owner: Option<&str>) -> Option<(usize, String, String)> {
+    // A request in the 60 s before: "Elena, can you send a targeted email …?"
+    let here = ctx.sents[before].offset_s;
+    for k in (0..before).rev() {
+        let s = &ctx.sents[k];
+        if here - s.offset_s > 60.0 {
+            break;
+        }
+        if let Some((i, name)) = people::addressed(s, &ctx.names) {
+            if owner.is_some_and(|o| o != name) {
+                continue;
+            }
+            let words: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
+            let mut j = i + 2;
+            while j < words.len() && matches!(words[j], "can" | "could" | "you" | "please" | "will" | "would") {
+                j += 1;
+            }
+            if j < words.len() && j > i + 2 {
+                let text = s.toks[j..]
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .replace(" ,", ",")
+                    .replace(" ?", "")
+                    .replace(" .", "");
+                let text = text.trim_end_matches(" instead").trim().to_string();
+                return Some((k, name, text));
+            }
+        }
+    }
+    None
+}
+
+/// Every action item on the call.
+pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
+    let today = ctx.today;
+    let mut drafts: Vec<Draft> = Vec::new();
+    for u in 0..ctx.call.utterances.len() {
+        let sents: Vec<usize> = ctx.sentences_of(u).collect();
+        let mut current: Option<usize> = None;
+        let mut quoting = false;
+        for &i in &sents {
+            let s = &ctx.sents[i];
+            if quoting {
+                continue;
+            }
+            if s.norm.starts_with("tell them") || s.norm.contains("tell them :") || s.norm.contains(", tell them") {
+                quoting = true;
+                continue;
+            }
+            let after_recovery = recovered_at.is_some_and(|r| s.offset_s >= r);
+            let continuing = current.is_some() && (has(&cues::VERIFICATION, &s.norm) || refers_back(s) || s.norm.starts_with("due ") || s.question);
+            let start = if continuing { None } else { starts_item(ctx, s, today, after_recovery) };
+            match start {
+                Some(st) => {
+                    let owner = match &st {
+                        Start::Marker(o) => o.clone(),
+                        Start::Assigned(o) => Some(o.clone()),
+                        Start::SelfAssigned => ctx.who(s),
+                        Start::Group => None,
+                    };
+                    let owner_how = owner.as_ref().map(|_| match st {
+                        Start::SelfAssigned => "self".to_string(),
+                        _ => "assigned".to_string(),
+                    });
+                    drafts.push(Draft {
+                        start: st,
+                        sent: i,
+                        scope: vec![i],
+                        owner,
+                        owner_how,
+                        action_from: None,
+                    });
+                    current = Some(drafts.len() - 1);
+                }
+                None => {
+                    if let Some(c) = current {
+                        drafts[c].scope.push(i);
+                    } else if refers_back(s) {
+                        // "Yep. I'll have that email out within the hour." — a commitment to an earlier request.
+                        let dated = today.is_some_and(|d| dates::due_date(&s.toks, d).is_some());
+                        if dated {
+                            let owner = ctx.who(s);
+                            let req = request_for(ctx, i, owner.as_deref());
+                            let (owner, how) = match (owner, &req) {
+                                (Some(o), _) => (Some(o), Some("self".to_string())),
+                                (None, Some((_, n, _))) => (Some(n.clone()), Some("addressed".to_string())),
+                                (None, None) => (None, None),
+                            };
+                            drafts.push(Draft {
+                                start: Start::SelfAssigned,
+                                sent: i,
+                                scope: vec![i],
+                                owner,
+                                owner_how: how,
+                                action_from: req.map(|r| r.2),
+                            });
+                            current = Some(drafts.len() - 1);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Owners from acceptance ("Yep, I'll take that") and from who was asked.
+    for d in drafts.iter_mut() {
+        let s = &ctx.sents[d.sent];
+        if d.owner.is_none() && d.start == Start::SelfAssigned {
+            if let Some((_, n, text)) = request_for(ctx, d.sent, None) {
+                d.owner = Some(n);
+                d.owner_how = Some("addressed".into());
+                if refers_back(s) {
+                    d.action_from = Some(text);
+                }
+            }
+        }
+        if matches!(d.start, Start::Marker(_) | Start::Assigned(_)) {
+            let next_utt = s.utt + 1;
+            if let Some(k) = ctx.sentences_of(next_utt).next() {
+                let ns = &ctx.sents[k];
+                if is_acceptance(ns) && ns.offset_s - s.offset_s < 60.0 {
+                    match (&d.owner, ctx.who(ns)) {
+                        (None, Some(w)) => {
+                            d.owner = Some(w);
+                            d.owner_how = Some("accepted".into());
+                        }
+                        (Some(o), Some(w)) if *o == w => d.owner_how = Some("accepted".into()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    drafts
+        .into_iter()
+        .enumerate()
+        .map(|(k, d)| finish(ctx, d, k + 1, today))
+        .collect()
+}
+
+fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem {
+    let s = &ctx.sents[d.sent];
+    // Due: the item's own sentence first, then the rest of its scope (not verification sentences).
+    let mut due = None;
+    if let Some(t) = today {
+        for &i in &d.scope {
+            let si = &ctx.sents[i];
+            if i != d.sent && has(&cues::VERIFICATION, &si.norm) && !si.norm.starts_with("due") {
+                continue;
+            }
+            if let Some(x) = dates::due_date(&si.toks, t) {
+                due = Some(x);
+                break;
+            }
+        }
+    }
+    let verification: Vec<String> = d
+        .scope
+        .iter()
+        .filter_map(|&i| {
+            let si = &ctx.sents[i];
+            if !has(&cues::VERIFICATION, &si.norm) {
+                return None;
+            }
+            let text = si.text.trim().trim_end_matches('.');
+            // Keep just the clause with the plan when the sentence also holds the task.
+            let lower = text.to_lowercase();
+            for cue in ["once the ", "verify it by ", "verify it with ", "test it by ", "prove it with ", "prove it by ", "to show "] {
+                if i == d.sent {
+                    if let Some(p) = lower.find(cue) {
+                        return Some(text[p..].to_string());
+                    }
+                }
+            }
+            Some(text.to_string())
+        })
+        .collect();
+    let verification = (!verification.is_empty()).then(|| verification.join(" "));
+    let mut action = match &d.action_from {
+        Some(a) => a.clone(),
+        None => clean_action(&s.text, due.as_ref().map(|x| x.said.as_str()), d.owner.as_deref()),
+    };
+    if verification.is_some() {
+        if let Some(p) = action.to_lowercase().find(", and i'll only") {
+            action.truncate(p);
+        }
+    }
+    let scope_text: String = d.scope.iter().map(|&i| ctx.sents[i].norm.clone()).collect::<Vec<_>>().join(" ");
+    let category = category(&action, &scope_text);
+    let mut dependencies = Vec::new();
+    for &i in &d.scope {
+        let si = &ctx.sents[i];
+        if has(&cues::VERIFICATION, &si.norm) {
+            continue;
+        }
+        if let Some(m) = DEPENDENCY.find(&si.norm) {
+            let rest = si.norm[m.start()..].split([',', '.']).next().unwrap_or("").trim().to_string();
+            let trivial = ["after that", "after this", "after it", "once that", "once it"].iter().any(|p| rest.starts_with(p));
+            if !trivial && rest.split_whitespace().count() >= 3 {
+                dependencies.push(rest);
+            }
+        }
+    }
+    // "Raj can get you the list" in the request this item answers.
+    if d.action_from.is_some() {
+        for k in (0..d.sent).rev().take(4) {
+            let sk = &ctx.sents[k];
+            for (t, tok) in sk.toks.iter().enumerate() {
+                if let Some(name) = people::name_at(tok, &ctx.names) {
+                    let w: Vec<&str> = sk.toks[t + 1..].iter().take(3).map(|x| x.lower.as_str()).collect();
+                    if w.len() >= 3 && matches!(w[0], "can" | "will") && matches!(w[1], "get" | "send" | "give") && w[2] == "you" {
+                        let what: Vec<&str> = sk.toks[t + 4..].iter().filter(|x| !x.is_punct()).map(|x| x.text.as_str()).collect();
+                        dependencies.push(format!("{} from {name}", what.join(" ")));
+                    }
+                }
+            }
+        }
+    }
+    let mut vague_reasons = Vec::new();
+    if d.owner.is_none() {
+        vague_reasons.push("no owner".to_string());
+    }
+    if due.is_none() {
+        vague_reasons.push("no due date".to_string());
+    }
+    if verification.is_none() && category != Category::DocumentationComms {
+        vague_reasons.push("no verification plan".to_string());
+    }
+    if has(&cues::UNMEASURABLE, &action.to_lowercase()) {
+        vague_reasons.push("unmeasurable goal".to_string());
+    }
+    let vague = !vague_reasons.is_empty();
+    let priority = if PRIORITY_HIGH.is_match(&scope_text) {
+        Priority::High
+    } else if PRIORITY_LOW.is_match(&scope_text) {
+        Priority::Low
+    } else if d.owner.is_none() {
+        Priority::Low
+    } else {
+        match (due.as_ref(), today) {
+            (Some(x), Some(t)) if (x.date - t).num_days() <= 7 => Priority::High,
+            (Some(x), Some(t)) if (x.date - t).num_days() <= 21 => Priority::Medium,
+            (Some(_), Some(_)) => Priority::Low,
+            _ => Priority::Medium,
+        }
+    };
+    let mut sources: Vec<String> = Vec::new();
+    for &i in &d.scope {
+        let src = ctx.source(&ctx.sents[i]);
+        if !sources.contains(&src) {
+            sources.push(src);
+        }
+    }
+    ActionItem {
+        id: format!("A{n}"),
+        offset_s: s.offset_s,
+        time_utc: ctx.utc(s.offset_s),
+        action,
+        owner: d.owner,
+        owner_how: d.owner_how,
+        due: due.as_ref().map(|x| x.date),
+        due_said: due.map(|x| x.said),
+        priority,
+        dependencies,
+        category,
+        verification,
+        vague,
+        vague_reasons,
+        sources,
+    }
+}

@@ -1,0 +1,178 @@
+//! What every extractor reads: the call split into sentences with their own
+//! times, tokens and normalised text, plus who said each one.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::input::{Call, CallUtterance};
+use crate::text::{normalise, tokenize, Token};
+
+/// One sentence of one utterance.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    /// Index of the utterance in the call.
+    pub utt: usize,
+    /// Position of this sentence within its utterance.
+    pub pos: usize,
+    /// The text as said.
+    pub text: String,
+    /// Tokens.
+    pub toks: Vec<Token>,
+    /// Normalised lowercase text (cue patterns match this).
+    pub norm: String,
+    /// Ends with a question mark.
+    pub question: bool,
+    /// Start, seconds from the incident's offset 0.
+    pub offset_s: f64,
+}
+
+/// The call prepared for extraction.
+#[derive(Debug, Clone)]
+pub struct Ctx<'a> {
+    /// The call.
+    pub call: &'a Call,
+    /// Every sentence, in timeline order.
+    pub sents: Vec<Sentence>,
+    /// Speaker display name per utterance (after inference).
+    pub speaker: Vec<Option<String>>,
+    /// The call's date (due dates resolve against it).
+    pub today: Option<NaiveDate>,
+    /// Wall clock at offset 0.
+    pub start_utc: Option<DateTime<Utc>>,
+    /// Names of people on the call, for spotting them in the text.
+    pub names: Vec<String>,
+    /// Incident commander, when identified.
+    pub commander: Option<String>,
+}
+
+impl Ctx<'_> {
+    /// The utterance a sentence came from.
+    pub fn utt(&self, s: &Sentence) -> &CallUtterance {
+        &self.call.utterances[s.utt]
+    }
+
+    /// Utterance id of a sentence, for `sources`.
+    pub fn source(&self, s: &Sentence) -> String {
+        self.call.utterances[s.utt].id.clone()
+    }
+
+    /// Who said a sentence.
+    pub fn who(&self, s: &Sentence) -> Option<String> {
+        self.speaker[s.utt].clone()
+    }
+
+    /// Wall clock at an offset.
+    pub fn utc(&self, offset_s: f64) -> Option<DateTime<Utc>> {
+        self.start_utc
+            .map(|t| t + chrono::Duration::milliseconds((offset_s * 1000.0).round() as i64))
+    }
+
+    /// Indexes of the sentences of utterance `u`.
+    pub fn sentences_of(&self, u: usize) -> impl Iterator<Item = usize> + '_ {
+        self.sents
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.utt == u)
+            .map(|(i, _)| i)
+    }
+}
+
+const ABBREVIATIONS: &[&str] = &["vs.", "etc.", "e.g.", "i.e.", "approx.", "mr.", "ms.", "dr.", "no."];
+
+/// Splits text into sentences, returning (byte start, text) pairs.
+pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let bytes: Vec<(usize, char)> = text.char_indices().collect();
+    let mut start = 0;
+    for (k, &(i, c)) in bytes.iter().enumerate() {
+        if !matches!(c, '.' | '?' | '!') {
+            continue;
+        }
+        let next = bytes.get(k + 1).map(|&(_, c)| c);
+        if next.is_some_and(|n| !n.is_whitespace() && n != '"' && n != '\'') {
+            continue;
+        }
+        let after = bytes[k + 1..].iter().map(|&(_, c)| c).find(|c| !c.is_whitespace());
+        if after.is_some_and(|a| a.is_ascii_digit() || a.is_lowercase()) && c == '.' {
+            continue;
+        }
+        let word_start = text[..i].rfind(char::is_whitespace).map(|p| p + 1).unwrap_or(0);
+        let word = text[word_start..=i].to_lowercase();
+        let letters_dots = word.len() >= 3
+            && word.chars().all(|c| c.is_ascii_alphabetic() || c == '.')
+            && word.matches('.').count() >= 2;
+        if c == '.' && (ABBREVIATIONS.contains(&word.as_str()) || letters_dots) {
+            continue;
+        }
+        let end = i + c.len_utf8();
+        let s = text[start..end].trim();
+        if !s.is_empty() {
+            out.push((start, s.to_string()));
+        }
+        start = end;
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push((start, rest.to_string()));
+    }
+    out
+}
+
+/// Start time of the sentence at byte `pos` of an utterance: from word timings
+/// when the transcript has them, else interpolated along the text.
+fn sentence_time(u: &CallUtterance, pos: usize) -> f64 {
+    if pos == 0 {
+        return u.offset_s;
+    }
+    if !u.words.is_empty() {
+        let lower = u.text.to_lowercase();
+        let mut cursor = 0;
+        for w in &u.words {
+            let wt = w.text.trim().to_lowercase();
+            if wt.is_empty() {
+                continue;
+            }
+            if let Some(found) = lower[cursor..].find(&wt) {
+                let at = cursor + found;
+                cursor = at + wt.len();
+                if at + wt.len() > pos {
+                    return w.start.max(u.offset_s);
+                }
+            }
+        }
+    }
+    let len = u.text.len().max(1) as f64;
+    u.offset_s + (u.end_s - u.offset_s) * (pos as f64 / len)
+}
+
+/// Splits every utterance into timed, tokenised sentences.
+pub fn sentences(call: &Call) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    for (ui, u) in call.utterances.iter().enumerate() {
+        for (pos, (start, text)) in split_sentences(&u.text).into_iter().enumerate() {
+            let toks = tokenize(&text);
+            let norm = normalise(&toks);
+            out.push(Sentence {
+                utt: ui,
+                pos,
+                question: text.trim_end().ends_with('?'),
+                offset_s: sentence_time(u, start),
+                text,
+                toks,
+                norm,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_sentences_but_not_numbers_or_acronyms() {
+        let s = split_sentences("Release 4.18 went out. Ticket C.S. 4118 is open? Yes! done");
+        let texts: Vec<&str> = s.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(texts, vec!["Release 4.18 went out.", "Ticket C.S. 4118 is open?", "Yes!", "done"]);
+    }
+}

@@ -1,0 +1,517 @@
+//! Evidence, normalised from how people say it: deploy ids ("D 7 7 4 1" →
+//! `D7741`), releases ("four eighteen" → `4.18`), pull requests, commits,
+//! ticket keys ("OPS twelve thirty four" → `OPS-1234`), URLs, dashboards,
+//! log queries, status pages read, feature flags and config keys.
+
+use super::context::{Ctx, Sentence};
+use crate::record::{Evidence, EvidenceKind};
+use crate::text::{Num, Sep, Token};
+
+/// Acronyms that are never ticket projects.
+const NOT_TICKET: &[&str] = &[
+    "API", "UTC", "EU", "US", "USA", "UK", "CPU", "CI", "CD", "ID", "PR", "MR", "DB", "SEV", "SLA",
+    "SLO", "SLI", "AWS", "GCP", "DNS", "TLS", "SSL", "HTTP", "HTTPS", "URL", "IP", "QA", "APAC",
+    "EMEA", "AM", "PM", "GMT", "RPS", "QPS", "P", "IC", "SRE", "ETA", "OK", "TV", "AZ", "VPN",
+    "RAM", "GB", "MB", "TB", "KB", "MS", "ACV", "ARR", "NPS", "P99", "P95", "P50",
+];
+
+/// One piece of evidence found in a sentence (before de-duplication).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Kind.
+    pub kind: EvidenceKind,
+    /// Normalised value.
+    pub value: String,
+    /// Words it came from.
+    pub said: String,
+}
+
+fn span(toks: &[Token], a: usize, b: usize) -> String {
+    toks[a..b.min(toks.len())]
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" ,", ",")
+        .replace(" .", ".")
+}
+
+fn low(toks: &[Token], i: usize) -> &str {
+    toks.get(i).map(|t| t.lower.as_str()).unwrap_or("")
+}
+
+/// The id reading of a number: all groups concatenated (no decimals, no clock).
+fn id_digits(n: &Num) -> Option<String> {
+    if n.scaled.is_some() || n.seps.contains(&Sep::Colon) {
+        return None;
+    }
+    if n.seps.contains(&Sep::Point) && n.spoken {
+        return None;
+    }
+    Some(n.groups.concat().replace('.', ""))
+}
+
+fn deploy(toks: &[Token], out: &mut Vec<Found>) {
+    for i in 0..toks.len() {
+        if !matches!(low(toks, i), "deploy" | "deployment" | "deploys") {
+            continue;
+        }
+        let mut j = i + 1;
+        while j < toks.len() && j <= i + 4 && matches!(low(toks, j), "id" | "number" | "is" | ":" | "was" | "the" | "#" | "identifier") {
+            j += 1;
+        }
+        let mut letters = String::new();
+        let start = j;
+        while j < toks.len() && toks[j].is_word() && toks[j].text.len() <= 3 && toks[j].text.chars().all(|c| c.is_ascii_alphabetic()) && !matches!(low(toks, j), "is" | "to" | "the" | "and" | "at" | "was" | "of" | "for" | "on" | "in") {
+            letters.push_str(&toks[j].text.to_uppercase());
+            j += 1;
+        }
+        if let Some(d) = toks.get(j).and_then(Token::num_ref).and_then(id_digits) {
+            if d.len() >= 3 && j > i + 1 {
+                out.push(Found {
+                    kind: EvidenceKind::Deploy,
+                    value: format!("{letters}{d}"),
+                    said: span(toks, i, j + 1),
+                });
+            }
+        } else if start == j {
+            // A deploy id written as one word: "d7741" is split by the tokenizer, so nothing here.
+        }
+    }
+}
+
+fn release(toks: &[Token], out: &mut Vec<Found>) {
+    for (i, t) in toks.iter().enumerate() {
+        let Some(n) = t.num_ref() else { continue };
+        let prev = if i > 0 { low(toks, i - 1) } else { "" };
+        let prev2 = if i > 1 { low(toks, i - 2) } else { "" };
+        let keyword = matches!(prev, "release" | "version" | "build" | "v" | "tag" | "releases")
+            || (prev == "to" && matches!(prev2, "back" | "release" | "version"))
+            || (prev == "back" && matches!(prev2, "roll" | "rolling" | "rolled"));
+        let dotted = n.seps.iter().filter(|s| **s == Sep::Point).count() >= 2;
+        let pointy = n.seps.first() == Some(&Sep::Point) && n.groups.len() >= 2;
+        let timeish = matches!(prev, "at" | "since" | "by" | "until" | "around");
+        let unit_after = matches!(low(toks, i + 1), "percent" | "seconds" | "milliseconds" | "minutes" | "hours" | "million" | "thousand" | "x" | "times");
+        if timeish || unit_after || n.plural || n.ordinal {
+            continue;
+        }
+        let is_version = (keyword && (pointy || n.groups.len() >= 2 || (prev != "to" && prev != "back" && n.groups.len() == 1 && !n.spoken)))
+            || dotted
+            || (pointy && matches!(low(toks, i + 1), "went" | "has" | "is" | "shipped" | "was" | "of") && keyword);
+        if !is_version {
+            continue;
+        }
+        let value = if n.groups.len() == 1 {
+            n.groups[0].clone()
+        } else {
+            match n.version() {
+                Some(v) => v,
+                None => continue,
+            }
+        };
+        let from = if keyword { i.saturating_sub(1) } else { i };
+        out.push(Found {
+            kind: EvidenceKind::Release,
+            value,
+            said: span(toks, from, i + 1),
+        });
+    }
+}
+
+fn pull_request(toks: &[Token], out: &mut Vec<Found>) {
+    for i in 0..toks.len() {
+        let (is_pr, mut j) = match (low(toks, i), low(toks, i + 1)) {
+            ("pull" | "merge", "request" | "requests") => (true, i + 2),
+            ("pr" | "mr", _) => (true, i + 1),
+            _ => (false, i),
+        };
+        if !is_pr {
+            continue;
+        }
+        while matches!(low(toks, j), "number" | "#" | "no" | "num") {
+            j += 1;
+        }
+        if let Some(d) = toks.get(j).and_then(Token::num_ref).and_then(id_digits) {
+            if d.len() >= 2 {
+                out.push(Found {
+                    kind: EvidenceKind::PullRequest,
+                    value: d,
+                    said: span(toks, i, j + 1),
+                });
+            }
+        }
+    }
+}
+
+fn commit(toks: &[Token], out: &mut Vec<Found>) {
+    for i in 0..toks.len() {
+        if !matches!(low(toks, i), "commit" | "sha" | "hash" | "revision") {
+            continue;
+        }
+        for j in i + 1..(i + 3).min(toks.len()) {
+            let w = &toks[j].lower;
+            if w.len() >= 7 && w.len() <= 40 && w.chars().all(|c| c.is_ascii_hexdigit()) && w.chars().any(|c| c.is_ascii_alphabetic()) {
+                out.push(Found {
+                    kind: EvidenceKind::Commit,
+                    value: w.clone(),
+                    said: span(toks, i, j + 1),
+                });
+                break;
+            }
+        }
+    }
+}
+
+fn ticket(toks: &[Token], out: &mut Vec<Found>) {
+    for i in 0..toks.len().saturating_sub(1) {
+        let t = &toks[i];
+        if !t.is_word() || !t.text.chars().all(|c| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let Some(n) = toks[i + 1].num_ref() else { continue };
+        if n.plural || n.ordinal {
+            continue;
+        }
+        let upper = t.text.to_uppercase();
+        let caps = t.text.len() >= 2 && t.text.len() <= 6 && t.text.chars().all(|c| c.is_ascii_uppercase());
+        let cue_before = (i.saturating_sub(4)..i).any(|k| matches!(low(toks, k), "ticket" | "issue" | "jira" | "incident" | "case"));
+        let plain = t.text.len() >= 2 && t.text.len() <= 5 && cue_before && !matches!(t.lower.as_str(), "is" | "was" | "the" | "number" | "at" | "in" | "of" | "to" | "and" | "now" | "ticket" | "issue" | "incident" | "case" | "from" | "are" | "came" | "as");
+        if !(caps || plain) || NOT_TICKET.contains(&upper.as_str()) {
+            continue;
+        }
+        let Some(d) = id_digits(n) else { continue };
+        if d.len() < 2 || d.contains('.') {
+            continue;
+        }
+        if !caps && n.groups.len() == 1 && d.len() < 3 {
+            continue;
+        }
+        out.push(Found {
+            kind: EvidenceKind::Ticket,
+            value: format!("{upper}-{d}"),
+            said: span(toks, i, i + 2),
+        });
+    }
+}
+
+fn url(toks: &[Token], out: &mut Vec<Found>) {
+    for t in toks {
+        let l = &t.lower;
+        if t.is_word() && (l.contains("://") || l.starts_with("www.") || (l.contains('.') && l.contains('/')) || [".com", ".io", ".net", ".org", ".dev", ".app", ".internal"].iter().any(|s| l.ends_with(s))) {
+            out.push(Found {
+                kind: EvidenceKind::Url,
+                value: t.text.clone(),
+                said: t.text.clone(),
+            });
+        }
+    }
+}
+
+const NAME_STOP: &[&str] = &[
+    "the", "a", "an", "our", "my", "their", "your", "his", "her", "on", "up", "at", "i'm", "i've",
+    "got", "looking", "in", "from", "is", "with", "pull", "to", "of", "this", "that", "it", "and",
+    "i", "we", "we're", "you", "see", "check", "checking", "watching", "open", "opened", ",", ".",
+    "waiting", "still", "have", "has", "had", "on", "per", "for", "new", "main", "whole", "same",
+    "any", "every", "which", "what", "no", "but", "so", "then", "now", "just",
+];
+
+fn dashboard(toks: &[Token], out: &mut Vec<Found>) {
+    for (i, t) in toks.iter().enumerate() {
+        if !matches!(t.lower.as_str(), "dashboard" | "dashboards") {
+            continue;
+        }
+        let mut a = i;
+        while a > 0 && i - a < 5 && toks[a - 1].is_word() && !NAME_STOP.contains(&low(toks, a - 1)) {
+            a -= 1;
+        }
+        let name = span(toks, a, i);
+        if !name.is_empty() {
+            out.push(Found {
+                kind: EvidenceKind::Dashboard,
+                value: name,
+                said: span(toks, a, i + 1),
+            });
+            continue;
+        }
+        // "the dashboard shows the pool at 100%": name it by what it shows.
+        let after = toks.iter().skip(i + 1).position(|x| matches!(x.lower.as_str(), "shows" | "showing" | "says")).map(|p| p + i + 1);
+        let value = match after {
+            Some(p) if p <= i + 2 => {
+                let mut b = p + 1;
+                while b < toks.len() && matches!(low(toks, b), "the" | "a" | "an" | "our") {
+                    b += 1;
+                }
+                let s = b;
+                while b < toks.len() && toks[b].is_word() && !matches!(low(toks, b), "at" | "is" | "was" | "are" | "and" | "in" | "of" | "to" | "for" | "on" | "with" | "has") && b - s < 4 {
+                    b += 1;
+                }
+                span(toks, s, b)
+            }
+            _ => String::new(),
+        };
+        out.push(Found {
+            kind: EvidenceKind::Dashboard,
+            value: if value.is_empty() { "dashboard".into() } else { value },
+            said: span(toks, i.saturating_sub(1), (i + 6).min(toks.len())),
+        });
+    }
+}
+
+const LOG_CUES: &[&str] = &[
+    "query i ran", "queries i ran", "ran a query", "ran the query", "ran this query", "searched the", "searched for",
+    "search the logs", "searched the logs", "log explorer", "slow query log", "grep", "grepped", "filtered the logs",
+    "log query", "log search", "kibana", "splunk", "in the logs for", "loki", "logs insights", "queried the",
+];
+
+fn log_query(s: &Sentence, next: Option<&Sentence>, out: &mut Vec<Found>) {
+    if !LOG_CUES.iter().any(|c| s.norm.contains(c)) {
+        return;
+    }
+    let mut value = s.text.trim().to_string();
+    // "Here's the query I ran in the log explorer. Status equals 429, ..."
+    let short = s.toks.iter().filter(|t| t.is_word()).count() < 12 && s.norm.contains("here");
+    if let Some(n) = next {
+        if short || n.norm.contains("equals") || n.norm.contains(" = ") || n.norm.contains("grouped by") {
+            value = n.text.trim().to_string();
+        }
+    }
+    let value = value
+        .replace(" equals ", "=")
+        .replace(" equal ", "=")
+        .trim_end_matches('.')
+        .to_string();
+    out.push(Found {
+        kind: EvidenceKind::LogQuery,
+        value,
+        said: s.text.clone(),
+    });
+}
+
+fn status_page(s: &Sentence, out: &mut Vec<Found>) {
+    let n = &s.norm;
+    let Some(p) = n.find("status page") else { return };
+    let rest = &n[p + 11..];
+    let reads = ["shows", "says", "reports", "lists", "is showing", "mentions", "has an incident", "confirms", "is reporting", "shows an"]
+        .iter()
+        .any(|c| rest.trim_start().starts_with(c) || rest.contains(&format!(" {c} ")));
+    let ours = ["post", "update", "put", "posting", "updating", "publish"]
+        .iter()
+        .any(|v| n[..p].contains(&format!("{v} ")));
+    if reads && !ours {
+        let start = s.text.to_lowercase().find("status page").unwrap_or(0);
+        let head = s.text[..start].trim_end();
+        let owner = head.rsplit(' ').next().unwrap_or("").trim_end_matches("'s");
+        let value = s.text[start..].trim_end_matches('.').to_string();
+        let value = if owner.is_empty() || matches!(owner.to_lowercase().as_str(), "the" | "our") {
+            value
+        } else {
+            format!("{owner} {value}")
+        };
+        out.push(Found {
+            kind: EvidenceKind::StatusPage,
+            value,
+            said: s.text.clone(),
+        });
+    }
+}
+
+const FLAG_STOP: &[&str] = &[
+    "is", "was", "that", "which", "with", "for", "to", "and", "on", "off", "in", "at", "so", "but",
+    "were", "has", "had", "it", "enabled", "disabled", "turned", "flipped", "set", "because",
+];
+
+fn config(toks: &[Token], out: &mut Vec<Found>) {
+    for i in 0..toks.len() {
+        let l = low(toks, i);
+        // Identifiers written as such: tenant_rate_limit.enterprise.rps
+        if toks[i].is_word() && (toks[i].text.contains('_') || (toks[i].text.contains('.') && !toks[i].text.contains('/'))) && toks[i].text.chars().any(|c| c.is_ascii_alphabetic()) && !toks[i].text.contains("..") && !l.ends_with(".com") {
+            out.push(Found {
+                kind: EvidenceKind::Config,
+                value: toks[i].text.clone(),
+                said: toks[i].text.clone(),
+            });
+            continue;
+        }
+        let flag = (l == "flag" || l == "toggle" || (l == "switch" && low(toks, i.wrapping_sub(1)) == "kill"))
+            && !matches!(low(toks, i + 1), "is" | "was" | "for" | "to" | "on" | "off" | "," | ".");
+        if flag {
+            let mut j = i + 1;
+            if matches!(low(toks, j), "called" | "named") {
+                j += 1;
+            }
+            let s = j;
+            while j < toks.len() && j - s < 5 && (toks[j].is_word() || toks[j].num_ref().is_some()) && !FLAG_STOP.contains(&low(toks, j)) {
+                j += 1;
+            }
+            if j > s {
+                let name = toks[s..j].iter().map(|t| t.lower.as_str()).collect::<Vec<_>>().join("-");
+                let from = if low(toks, i.wrapping_sub(1)) == "feature" { i - 1 } else { i };
+                out.push(Found {
+                    kind: EvidenceKind::Config,
+                    value: format!("feature flag {name}"),
+                    said: span(toks, from, j),
+                });
+            }
+            continue;
+        }
+        let key = l == "key"
+            && matches!(low(toks, i.wrapping_sub(1)), "the" | "config" | "configuration" | "setting" | "a")
+            && !matches!(low(toks, i + 1), "thing" | "point" | "question" | "issue" | "part" | "takeaway" | "is" | "was" | "," | ".");
+        let setting = matches!(l, "setting" | "parameter") && matches!(low(toks, i.wrapping_sub(1)), "the" | "config" | "a");
+        if key || setting {
+            let secret = (i.saturating_sub(2)..i).any(|k| matches!(low(toks, k), "api" | "secret" | "access" | "private" | "ssh" | "signing"));
+            if secret {
+                continue;
+            }
+            let mut segs: Vec<Vec<String>> = vec![Vec::new()];
+            let mut j = i + 1;
+            while j < toks.len() {
+                let w = low(toks, j);
+                if w == "," {
+                    if segs.last().is_some_and(|s| !s.is_empty()) {
+                        segs.push(Vec::new());
+                    }
+                } else if toks[j].is_punct() || matches!(w, "so" | "which" | "that" | "and" | "because" | "is" | "was" | "to" | "in") {
+                    break;
+                } else {
+                    if let Some(seg) = segs.last_mut() {
+                        seg.push(w.to_string());
+                    }
+                }
+                j += 1;
+                if segs.iter().map(Vec::len).sum::<usize>() > 8 {
+                    break;
+                }
+            }
+            let value = segs
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.join("_"))
+                .collect::<Vec<_>>()
+                .join(".");
+            if !value.is_empty() {
+                out.push(Found {
+                    kind: EvidenceKind::Config,
+                    value,
+                    said: span(toks, i, j),
+                });
+            }
+        }
+    }
+}
+
+/// Everything that reads as evidence in one sentence.
+pub fn find(s: &Sentence, next: Option<&Sentence>) -> Vec<Found> {
+    let mut out = Vec::new();
+    let t = &s.toks;
+    deploy(t, &mut out);
+    release(t, &mut out);
+    pull_request(t, &mut out);
+    commit(t, &mut out);
+    ticket(t, &mut out);
+    url(t, &mut out);
+    dashboard(t, &mut out);
+    log_query(s, next, &mut out);
+    status_page(s, &mut out);
+    config(t, &mut out);
+    out
+}
+
+fn key(kind: EvidenceKind, value: &str) -> String {
+    let v: String = value.to_lowercase().chars().filter(|c| c.is_alphanumeric() || *c == '.').collect();
+    format!("{}:{v}", kind.as_str())
+}
+
+/// All evidence in the call, first mention of each kept.
+pub fn extract(ctx: &Ctx) -> Vec<Evidence> {
+    let mut out: Vec<Evidence> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, s) in ctx.sents.iter().enumerate() {
+        let next = ctx.sents.get(i + 1).filter(|n| n.utt == s.utt);
+        for f in find(s, next) {
+            // A second, unnamed mention of a dashboard refers to one already noted.
+            if f.kind == EvidenceKind::Dashboard && out.iter().any(|e| e.kind == EvidenceKind::Dashboard) && !f.said.to_lowercase().contains(&f.value.to_lowercase()) {
+                continue;
+            }
+            if !seen.insert(key(f.kind, &f.value)) {
+                continue;
+            }
+            out.push(Evidence {
+                kind: f.kind,
+                value: f.value,
+                said: f.said,
+                offset_s: s.offset_s,
+                sources: vec![ctx.source(s)],
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{normalise, tokenize};
+
+    fn sent(text: &str) -> Sentence {
+        let toks = tokenize(text);
+        Sentence {
+            utt: 0,
+            pos: 0,
+            norm: normalise(&toks),
+            text: text.into(),
+            toks,
+            question: false,
+            offset_s: 0.0,
+        }
+    }
+
+    fn vals(text: &str) -> Vec<(EvidenceKind, String)> {
+        find(&sent(text), None).into_iter().map(|f| (f.kind, f.value)).collect()
+    }
+
+    #[test]
+    fn deploys_and_releases_however_said() {
+        use EvidenceKind::*;
+        for text in [
+            "Version five twelve shipped at noon, the deploy number is K 4 4 0 9.",
+            "Version 5.12 shipped, deploy id K-4-4-0-9.",
+            "version five point twelve shipped. Deploy ID: K4409",
+        ] {
+            let v = vals(text);
+            assert!(v.contains(&(Deploy, "K4409".into())), "{text}: {v:?}");
+            assert!(v.contains(&(Release, "5.12".into())), "{text}: {v:?}");
+        }
+        assert!(vals("we rolled back to six point two point one").contains(&(Release, "6.2.1".into())));
+        assert!(vals("It went out at 8.52 this morning").is_empty());
+    }
+
+    #[test]
+    fn tickets_prs_and_commits() {
+        use EvidenceKind::*;
+        assert_eq!(vals("The tracking ticket is INC twenty two oh nine."), vec![(Ticket, "INC-2209".into())]);
+        assert_eq!(vals("I filed OPS-1234 for it"), vec![(Ticket, "OPS-1234".into())]);
+        assert_eq!(vals("the incident ticket is ops 3307"), vec![(Ticket, "OPS-3307".into())]);
+        assert_eq!(vals("It came in as ticket S R fifty five ninety."), vec![(Ticket, "SR-5590".into())]);
+        assert_eq!(vals("merge request sixty one oh two changed the timeout"), vec![(PullRequest, "6102".into())]);
+        assert_eq!(vals("PR #812 did it"), vec![(PullRequest, "812".into())]);
+        assert_eq!(vals("revert commit 9f3ab21c now"), vec![(Commit, "9f3ab21c".into())]);
+        assert!(vals("we are on the EU 2 cluster and the API 500s").is_empty());
+    }
+
+    #[test]
+    fn dashboards_flags_config_and_queries() {
+        use EvidenceKind::*;
+        assert_eq!(vals("I've got the payments latency dashboard open."), vec![(Dashboard, "payments latency".into())]);
+        assert_eq!(vals("It's behind the feature flag new search ranking, which is on."), vec![(Config, "feature flag new-search-ranking".into())]);
+        assert_eq!(
+            vals("the block lost the key worker pool, max connections, so it fell back."),
+            vec![(Config, "worker_pool.max_connections".into())]
+        );
+        assert_eq!(vals("check db.pool.max_size in the config"), vec![(Config, "db.pool.max_size".into())]);
+        assert_eq!(vals("the vendor's status page says there's an outage in us east"), vec![(StatusPage, "vendor's status page says there's an outage in us east".into())]);
+        assert!(vals("can we post on the status page?").is_empty());
+        assert_eq!(vals("I grepped the auth logs for token expired errors").len(), 1);
+        assert!(vals("our API key rotation").is_empty());
+    }
+}

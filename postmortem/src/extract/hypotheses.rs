@@ -1,0 +1,170 @@
+//! Fact or hypothesis: hedged guesses at the cause, and the later turns that
+//! confirmed or refuted them.
+
+use super::context::{Ctx, Sentence};
+use super::cues::{self, has};
+use super::evidence;
+use crate::record::{Hypothesis, HypothesisStatus};
+
+/// Whether a sentence states a guess rather than a fact.
+/// `turn` is the whole utterance's sentences, for weak hedges that need context.
+pub fn is_hypothesis(s: &Sentence, turn: &[&Sentence]) -> bool {
+    let n = &s.norm;
+    if has(&cues::NEGATED_HEDGE, n) || has(&cues::PROPOSAL, n) || has(&cues::ESTIMATE, n) {
+        return false;
+    }
+    if s.question && !(n.contains("could it be") || n.contains("might it be") || n.contains("is it possibly")) {
+        return false;
+    }
+    if has(&cues::STRONG_HEDGE, n) {
+        return !has(&cues::CONFIRM, n);
+    }
+    if has(&cues::WEAK_HEDGE, n) {
+        let assertive = ["i think i see", "i think that's it", "i think we're good", "i think we are good", "i think it's fixed", "i think that's us", "i think we found"]
+            .iter()
+            .any(|p| n.contains(p));
+        let turn_backed = turn.iter().any(|t| {
+            has(&cues::CONFIRM, &t.norm)
+                || evidence::find(t, None).iter().any(|f| {
+                    matches!(
+                        f.kind,
+                        crate::record::EvidenceKind::PullRequest
+                            | crate::record::EvidenceKind::Commit
+                            | crate::record::EvidenceKind::Config
+                            | crate::record::EvidenceKind::LogQuery
+                    )
+                })
+        });
+        return !assertive && !turn_backed;
+    }
+    false
+}
+
+/// Hypotheses of the call, consecutive hedged sentences of one utterance merged,
+/// each linked to the turn that settled it when one did.
+pub fn extract(ctx: &Ctx) -> Vec<(Hypothesis, Vec<usize>)> {
+    let mut out: Vec<(Hypothesis, Vec<usize>)> = Vec::new();
+    let mut last_utt: Option<(usize, usize)> = None;
+    for (i, s) in ctx.sents.iter().enumerate() {
+        let turn: Vec<&Sentence> = ctx.sents.iter().filter(|t| t.utt == s.utt).collect();
+        if !is_hypothesis(s, &turn) {
+            continue;
+        }
+        if let Some((u, _)) = last_utt {
+            if u == s.utt {
+                if let Some((h, idx)) = out.last_mut() {
+                    h.text = format!("{} {}", h.text, s.text);
+                    idx.push(i);
+                    continue;
+                }
+            }
+        }
+        // Include the sentence just before when it carries the subject ("We shipped X. Could be that.").
+        let mut text = s.text.clone();
+        let mut idx = vec![i];
+        if s.pos > 0 && s.toks.iter().filter(|t| t.is_word()).count() <= 5 {
+            if let Some(prev) = i.checked_sub(1).and_then(|p| ctx.sents.get(p)).filter(|p| p.utt == s.utt) {
+                text = format!("{} {}", prev.text, text);
+                idx.insert(0, i - 1);
+            }
+        }
+        last_utt = Some((s.utt, i));
+        out.push((
+            Hypothesis {
+                offset_s: ctx.sents[idx[0]].offset_s.min(s.offset_s),
+                time_utc: ctx.utc(s.offset_s),
+                text,
+                who: ctx.who(s),
+                status: HypothesisStatus::Open,
+                settled_by: Vec::new(),
+                settled_text: None,
+                sources: vec![ctx.source(s)],
+            },
+            idx,
+        ));
+    }
+    settle(ctx, &mut out);
+    out
+}
+
+fn settle(ctx: &Ctx, hyps: &mut [(Hypothesis, Vec<usize>)]) {
+    for (i, s) in ctx.sents.iter().enumerate() {
+        let confirm = has(&cues::CONFIRM, &s.norm) && !has(&cues::STRONG_HEDGE, &s.norm);
+        let refute = has(&cues::REFUTE, &s.norm);
+        if !(confirm || refute) || s.question {
+            continue;
+        }
+        // The open hypothesis from an earlier utterance that shares most topic words.
+        let mut best: Option<(usize, usize)> = None;
+        for (k, (h, idx)) in hyps.iter().enumerate() {
+            let Some(&last) = idx.last() else { continue };
+            if h.status != HypothesisStatus::Open || ctx.sents[last].utt >= s.utt || last >= i {
+                continue;
+            }
+            let ov = cues::overlap(&h.text.to_lowercase(), &s.norm);
+            if ov > 0 && best.is_none_or(|(_, b)| ov >= b) {
+                best = Some((k, ov));
+            }
+        }
+        if let Some((k, _)) = best {
+            let h = &mut hyps[k].0;
+            h.status = if refute {
+                HypothesisStatus::Refuted
+            } else {
+                HypothesisStatus::Confirmed
+            };
+            h.settled_by = vec![ctx.source(s)];
+            h.settled_text = Some(s.text.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{normalise, tokenize};
+
+    fn sent(text: &str) -> Sentence {
+        let toks = tokenize(text);
+        Sentence {
+            utt: 0,
+            pos: 0,
+            norm: normalise(&toks),
+            question: text.ends_with('?'),
+            text: text.into(),
+            toks,
+            offset_s: 0.0,
+        }
+    }
+
+    fn hyp(text: &str) -> bool {
+        let s = sent(text);
+        is_hypothesis(&s, &[&s])
+    }
+
+    #[test]
+    fn hedges_are_hypotheses() {
+        assert!(hyp("I think the new search client might be timing out."));
+        assert!(hyp("My bet is the cache eviction is too aggressive."));
+        assert!(hyp("Maybe retries are piling up and tripping the limiter."));
+        assert!(hyp("Could be the DNS change from this morning."));
+        assert!(hyp("I suspect the new index."));
+        assert!(hyp("I think it's the load balancer."));
+        assert!(hyp("Could it be the cert rotation?"));
+    }
+
+    #[test]
+    fn confirmations_doubts_and_plans_are_not() {
+        assert!(!hyp("Confirmed from the logs, the pool is exhausted."));
+        assert!(!hyp("The dashboard shows the pool at one hundred percent."));
+        assert!(!hyp("So I don't think it's the cache."));
+        assert!(!hyp("I'm not sure about that."));
+        assert!(!hyp("It's about forty million rows, so maybe twenty minutes."));
+        assert!(!hyp("We need some kind of canary for config maybe."));
+        assert!(!hyp("Any ideas?"));
+        assert!(!hyp("I think I see why. It's not the binary."));
+        let a = sent("I think that's us.");
+        let b = sent("Pull request sixty one oh two changed the sort order.");
+        assert!(!is_hypothesis(&a, &[&a, &b]));
+    }
+}

@@ -1,0 +1,276 @@
+//! Mitigations, in order, and whether each worked. An attempt is the moment
+//! someone starts it ("Starting the rollback now", "Taking it from 12 pods to
+//! 24"), or the instruction itself when nobody acknowledged it; the outcome
+//! comes from what was said after it ("Rollback is complete. Error rate is
+//! dropping" / "Scale out's done, but p99 hasn't moved").
+
+use super::context::{Ctx, Sentence};
+use super::cues::{self, has};
+use super::decisions;
+use crate::record::Mitigation;
+
+const NOT_GERUND: &[&str] = &["nothing", "something", "anything", "everything", "thing", "morning", "evening", "string", "during", "ring", "king", "bring", "sing", "wing", "ceiling", "ping", "anyting"];
+
+/// Whether a sentence starts doing something now ("Rolling back now", "Pushing it", "On it").
+pub fn is_execution(s: &Sentence) -> bool {
+    let words: Vec<&str> = s.toks.iter().filter(|t| !t.is_punct()).map(|t| t.lower.as_str()).collect();
+    let mut i = 0;
+    while i < words.len() && matches!(words[i], "sure" | "okay" | "ok" | "yep" | "yes" | "yeah" | "alright" | "right" | "copy" | "roger" | "got" | "it" | "will" | "do" | "on" | "and") {
+        if words[i] == "on" && words.get(i + 1) == Some(&"it") {
+            return true;
+        }
+        i += 1;
+    }
+    let Some(w) = words.get(i) else { return false };
+    if matches!(*w, "i'm" | "we're") {
+        return words.get(i + 1).is_some_and(|v| v.ends_with("ing") && !NOT_GERUND.contains(v))
+            && (s.norm.contains(" now") || has(&cues::MITIGATION_VERB, &s.norm));
+    }
+    w.ends_with("ing") && w.len() > 4 && !NOT_GERUND.contains(w) && !s.question
+        && (s.norm.contains("now") || has(&cues::MITIGATION_VERB, &s.norm) || words.len() <= 3 || words.get(i + 1).is_some_and(|n| matches!(*n, "it" | "that" | "the")))
+        && !has(&cues::NEGATIVE, &s.norm)
+        && !has(&cues::COMPLETION, &s.norm)
+}
+
+/// A sentence that only acknowledges ("Sure.", "Okay.").
+fn bare_ack(s: &Sentence) -> bool {
+    s.toks.iter().filter(|t| !t.is_punct()).all(|t| matches!(t.lower.as_str(), "sure" | "okay" | "ok" | "yep" | "yes" | "yeah" | "alright" | "copy" | "roger" | "will" | "do"))
+}
+
+/// The first real sentence of an utterance (skipping a bare "Sure.").
+fn lead_sentence(ctx: &Ctx, u: usize) -> Option<usize> {
+    let mut it = ctx.sentences_of(u);
+    let first = it.next()?;
+    if bare_ack(&ctx.sents[first]) {
+        it.next().or(Some(first))
+    } else {
+        Some(first)
+    }
+}
+
+/// A mitigation with the sentence indexes it was read from.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The mitigation.
+    pub mitigation: Mitigation,
+    /// Sentence of the attempt.
+    pub sent: usize,
+    /// Sentence of the result, when said.
+    pub result_sent: Option<usize>,
+    /// Sentence of the decision it carried out, when one.
+    pub decision_sent: Option<usize>,
+}
+
+fn what_of(text: &str) -> String {
+    let mut t = text.trim().trim_end_matches(['.', '!']).to_string();
+    for p in ["Decision:", "Yes,", "Yes.", "Okay,", "Sure.", "Sure,"] {
+        if let Some(r) = t.strip_prefix(p) {
+            t = r.trim().to_string();
+        }
+    }
+    t
+}
+
+/// Mitigation attempts and their outcomes.
+pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f64>) -> Vec<Found> {
+    let mut out: Vec<Found> = Vec::new();
+    let mut used_sents = std::collections::HashSet::new();
+    // 1. Decisions that change the system: the acknowledgement is the attempt.
+    for d in decisions.iter().filter(|d| d.mitigating) {
+        let du = ctx.sents[d.sent].utt;
+        let mut attempt: Option<usize> = None;
+        for u in du + 1..(du + 4).min(ctx.call.utterances.len()) {
+            if ctx.call.utterances[u].offset_s - ctx.sents[d.sent].offset_s > 90.0 {
+                break;
+            }
+            if let Some(k) = lead_sentence(ctx, u) {
+                if is_execution(&ctx.sents[k]) {
+                    attempt = Some(k);
+                    break;
+                }
+            }
+        }
+        let (sent, who) = match attempt {
+            Some(k) => (k, ctx.who(&ctx.sents[k]).or(d.assignee.clone())),
+            None => (d.sent, d.assignee.clone().or(d.decision.who.clone())),
+        };
+        // The instruction sentence that changes the system names the attempt.
+        let what_sent = ctx
+            .sentences_of(ctx.sents[d.sent].utt)
+            .find(|&k| decisions::is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question)
+            .unwrap_or(d.sent);
+        let mut what = what_of(&ctx.sents[what_sent].text);
+        if let Some(k) = attempt {
+            let own = what_of(&ctx.sents[k].text);
+            if own.split_whitespace().count() >= 5 && has(&cues::MITIGATION_VERB, &ctx.sents[k].norm) {
+                what = own;
+            } else if let Some(next) = ctx.sentences_of(ctx.sents[k].utt).find(|&j| j > k && has(&cues::MITIGATION_VERB, &ctx.sents[j].norm)) {
+                what = format!("{what} ({})", what_of(&ctx.sents[next].text));
+            }
+        }
+        used_sents.insert(sent);
+        out.push(Found {
+            mitigation: Mitigation {
+                offset_s: ctx.sents[sent].offset_s,
+                time_utc: ctx.utc(ctx.sents[sent].offset_s),
+                what,
+                who,
+                worked: None,
+                result: None,
+                result_offset_s: None,
+                sources: vec![ctx.source(&ctx.sents[sent])],
+            },
+            sent,
+            result_sent: None,
+            decision_sent: Some(d.sent),
+        });
+    }
+    // 2. Attempts nobody decided on the call: "I'm restarting the pods now".
+    for (i, s) in ctx.sents.iter().enumerate() {
+        if used_sents.contains(&i) || recovered_at.is_some_and(|r| s.offset_s >= r) {
+            continue;
+        }
+        if !(is_execution(s) && has(&cues::MITIGATION_VERB, &s.norm)) {
+            continue;
+        }
+        let dup = out.iter().any(|m| (m.mitigation.offset_s - s.offset_s).abs() < 120.0 && cues::overlap(&m.mitigation.what.to_lowercase(), &s.norm) > 0);
+        if dup {
+            continue;
+        }
+        out.push(Found {
+            mitigation: Mitigation {
+                offset_s: s.offset_s,
+                time_utc: ctx.utc(s.offset_s),
+                what: what_of(&s.text),
+                who: ctx.who(s),
+                worked: None,
+                result: None,
+                result_offset_s: None,
+                sources: vec![ctx.source(s)],
+            },
+            sent: i,
+            result_sent: None,
+            decision_sent: None,
+        });
+    }
+    out.sort_by(|a, b| a.mitigation.offset_s.total_cmp(&b.mitigation.offset_s));
+    outcomes(ctx, &mut out);
+    out
+}
+
+/// Reads each attempt's outcome from what was said after it.
+fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
+    let mut completed: Vec<Option<usize>> = vec![None; ms.len()];
+    for (i, s) in ctx.sents.iter().enumerate() {
+        let n = &s.norm;
+        let done = has(&cues::COMPLETION, n);
+        let pos = has(&cues::POSITIVE, n);
+        let neg = has(&cues::NEGATIVE, n);
+        if !(done || pos || neg) || s.question {
+            continue;
+        }
+        // Which open attempt does this speak to?
+        let open: Vec<usize> = (0..ms.len())
+            .filter(|&k| ms[k].mitigation.worked.is_none() && ms[k].sent < i && ctx.sents[ms[k].sent].utt < s.utt)
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        let by_topic = open
+            .iter()
+            .copied()
+            .map(|k| (k, cues::overlap(&ms[k].mitigation.what.to_lowercase(), n)))
+            .filter(|(_, ov)| *ov > 0)
+            .max_by_key(|(k, ov)| (*ov, *k))
+            .map(|(k, _)| k);
+        let target = if done {
+            by_topic.or_else(|| open.last().copied())
+        } else {
+            // Outcome words alone speak to an attempt already completed, else the latest one.
+            by_topic
+                .filter(|k| completed[*k].is_some() || ms[*k].sent + 1 == i)
+                .or_else(|| open.iter().rev().copied().find(|k| completed[*k].is_some()))
+                .or_else(|| open.last().copied())
+        };
+        let Some(k) = target else { continue };
+        if s.offset_s - ms[k].mitigation.offset_s > 900.0 {
+            continue;
+        }
+        if done && completed[k].is_none() {
+            completed[k] = Some(i);
+        }
+        // Look for the verdict in this sentence and the rest of its utterance.
+        let rest: Vec<usize> = ctx.sentences_of(s.utt).filter(|&j| j >= i).collect();
+        let verdict = rest.iter().find_map(|&j| {
+            let nn = &ctx.sents[j].norm;
+            if has(&cues::NEGATIVE, nn) {
+                Some((false, j))
+            } else if has(&cues::POSITIVE, nn) {
+                Some((true, j))
+            } else {
+                None
+            }
+        });
+        if let Some((worked, j)) = verdict {
+            {
+                let m = &mut ms[k];
+                m.mitigation.worked = Some(worked);
+                m.mitigation.result = Some(ctx.sents[j].text.clone());
+                m.mitigation.result_offset_s = Some(ctx.sents[j].offset_s);
+                let src = ctx.source(&ctx.sents[j]);
+                if !m.mitigation.sources.contains(&src) {
+                    m.mitigation.sources.push(src);
+                }
+                m.result_sent = Some(j);
+            }
+        }
+    }
+    // Completed with no bad news heard: it did what it was meant to.
+    for (k, m) in ms.iter_mut().enumerate() {
+        if m.mitigation.worked.is_none() {
+            if let Some(j) = completed[k] {
+                m.mitigation.worked = Some(true);
+                m.mitigation.result = Some(ctx.sents[j].text.clone());
+                m.mitigation.result_offset_s = Some(ctx.sents[j].offset_s);
+                let src = ctx.source(&ctx.sents[j]);
+                if !m.mitigation.sources.contains(&src) {
+                    m.mitigation.sources.push(src);
+                }
+                m.result_sent = Some(j);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{normalise, tokenize};
+
+    fn sent(text: &str) -> Sentence {
+        let toks = tokenize(text);
+        Sentence {
+            utt: 0,
+            pos: 0,
+            norm: normalise(&toks),
+            question: text.ends_with('?'),
+            text: text.into(),
+            toks,
+            offset_s: 0.0,
+        }
+    }
+
+    #[test]
+    fn executions() {
+        assert!(is_execution(&sent("Rolling back now.")));
+        assert!(is_execution(&sent("Starting the failover now.")));
+        assert!(is_execution(&sent("Pushing it.")));
+        assert!(is_execution(&sent("Okay, restarting the workers.")));
+        assert!(is_execution(&sent("On it.")));
+        assert!(is_execution(&sent("I'm draining the node now.")));
+        assert!(!is_execution(&sent("Okay, Fergus is sharing his screen.")));
+        assert!(!is_execution(&sent("Nothing changed.")));
+        assert!(!is_execution(&sent("Rolling back the binary didn't help.")));
+        assert!(!is_execution(&sent("Still waiting on the dashboard.")));
+    }
+}

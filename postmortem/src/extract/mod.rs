@@ -1,0 +1,249 @@
+//! Extraction: from a [`Call`] to an [`IncidentRecord`]. Deterministic and
+//! explainable — each extractor is a set of cue phrases over normalised
+//! sentences, and every line it produces cites the utterances it read.
+
+pub mod actions;
+pub mod context;
+pub mod cues;
+pub mod decisions;
+pub mod evidence;
+pub mod hypotheses;
+pub mod impact;
+pub mod meta;
+pub mod mitigations;
+pub mod people;
+pub mod rca;
+pub mod timeline;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::input::Call;
+use crate::record::{
+    EventKind, EvidenceKind, HypothesisStatus, Incident, IncidentRecord, RecordUtterance, RecordingInfo,
+    Speaker, Status, SCHEMA,
+};
+use context::Ctx;
+
+/// What the command line can set or override.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Incident id (default `inc-YYYYMMDD-HHMM` from the start time).
+    pub id: Option<String>,
+    /// Title (default: the reference transcript's, else one built from the systems).
+    pub title: Option<String>,
+    /// Severity (`SEV1`…; default: as declared on the call).
+    pub severity: Option<String>,
+    /// Wall clock at offset 0 (default: the transcripts' own).
+    pub start_utc: Option<DateTime<Utc>>,
+    /// The call's date for due dates (default: the start time's date).
+    pub date: Option<NaiveDate>,
+}
+
+fn normalise_severity(s: &str) -> String {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        s.to_string()
+    } else {
+        format!("SEV{digits}")
+    }
+}
+
+/// Builds the incident record from a call.
+pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
+    let sents = context::sentences(call);
+    let people = people::resolve(call, &sents);
+    let start_utc = opts.start_utc.or(call.start_utc);
+    let today = opts.date.or(start_utc.map(|s| s.date_naive()));
+    let ctx = Ctx {
+        call,
+        sents,
+        speaker: people.speaker.clone(),
+        today,
+        start_utc,
+        names: people.names.clone(),
+        commander: people.commander.clone(),
+    };
+    let evidence = evidence::extract(&ctx);
+    let mut hyps = hypotheses::extract(&ctx);
+    let recovered = timeline::recovery_offset(&ctx);
+    let decisions = decisions::extract(&ctx, recovered);
+    let mitigations = mitigations::extract(&ctx, &decisions, recovered);
+    // A mitigation that failed rules out the guess it acted on.
+    for m in mitigations.iter().filter(|m| m.mitigation.worked == Some(false)) {
+        let basis = m
+            .decision_sent
+            .map(|d| ctx.sents[d].norm.clone())
+            .unwrap_or_default();
+        let basis = format!("{basis} {}", m.mitigation.what.to_lowercase());
+        let reverts = basis.contains("roll") || basis.contains("revert");
+        let target = hyps.iter_mut().rev().find(|(h, idx)| {
+            h.status == HypothesisStatus::Open
+                && h.offset_s < m.mitigation.offset_s
+                && m.mitigation.offset_s - h.offset_s < 600.0
+                && (cues::overlap(&h.text.to_lowercase(), &basis) > 0
+                    || reverts
+                        && idx.iter().any(|&i| {
+                            evidence::find(&ctx.sents[i], None)
+                                .iter()
+                                .any(|f| matches!(f.kind, EvidenceKind::Release | EvidenceKind::Deploy))
+                        }))
+        });
+        if let (Some((h, _)), Some(r)) = (target, m.result_sent) {
+            h.status = HypothesisStatus::Refuted;
+            h.settled_by = vec![ctx.source(&ctx.sents[r])];
+            h.settled_text = Some(ctx.sents[r].text.clone());
+        }
+    }
+    let action_items = actions::extract(&ctx, recovered);
+    let mut anchors: Vec<(usize, EventKind, Status)> = Vec::new();
+    for m in &mitigations {
+        anchors.push((m.sent, EventKind::Mitigation, Status::Fact));
+        if let Some(r) = m.result_sent {
+            anchors.push((r, EventKind::MitigationResult, Status::Fact));
+        }
+    }
+    for (_, idx) in &hyps {
+        if let Some(&i) = idx.last() {
+            anchors.push((i, EventKind::Hypothesis, Status::Hypothesis));
+        }
+    }
+    let evidence_of = |i: usize| -> Vec<String> {
+        let u = ctx.sents[i].utt;
+        let mut v: Vec<String> = Vec::new();
+        for k in ctx.sentences_of(u) {
+            for f in evidence::find(&ctx.sents[k], None) {
+                let shown = match f.kind {
+                    EvidenceKind::PullRequest => format!("PR {}", f.value),
+                    EvidenceKind::Release => format!("release {}", f.value),
+                    _ => f.value,
+                };
+                if !v.contains(&shown) {
+                    v.push(shown);
+                }
+            }
+        }
+        v
+    };
+    let timeline = timeline::extract(&ctx, &anchors, &evidence_of);
+    let hypotheses: Vec<_> = hyps.into_iter().map(|(h, _)| h).collect();
+    let mitigations: Vec<_> = mitigations.into_iter().map(|m| m.mitigation).collect();
+    let decisions: Vec<_> = decisions.into_iter().map(|d| d.decision).collect();
+    let impact = impact::extract(&ctx, &timeline);
+    let rca = rca::extract(&ctx, &hypotheses, &mitigations, &action_items);
+    let systems = meta::systems(&ctx);
+    let severity = opts
+        .severity
+        .as_deref()
+        .map(normalise_severity)
+        .or_else(|| meta::severity(&ctx));
+    let end_utc = call
+        .utterances
+        .iter()
+        .map(|u| u.end_s)
+        .fold(None, |m: Option<f64>, e| Some(m.map_or(e, |m| m.max(e))))
+        .and_then(|e| ctx.utc(e));
+    let id = opts.id.clone().unwrap_or_else(|| match start_utc {
+        Some(s) => format!("inc-{}", s.format("%Y%m%d-%H%M")),
+        None => format!(
+            "inc-{}",
+            call.recordings.first().map(|r| r.name.clone()).unwrap_or_else(|| "call".into())
+        ),
+    });
+    let title = opts.title.clone().or(call.title.clone()).unwrap_or_else(|| {
+        let sys = if systems.is_empty() { "service".to_string() } else { systems[..systems.len().min(2)].join(" and ") };
+        match &severity {
+            Some(s) => format!("{s}: {sys} incident"),
+            None => format!("{sys} incident"),
+        }
+    });
+    let recovered_any = timeline.iter().any(|e| e.kind == EventKind::Recovery);
+    let monitoring = timeline.iter().any(|e| e.kind == EventKind::Monitoring);
+    let closing = ctx
+        .sents
+        .iter()
+        .rev()
+        .take(6)
+        .any(|s| s.norm.contains("closing the bridge") || s.norm.contains("close the incident") || s.norm.contains("resolving the incident"));
+    let status = match (recovered_any, monitoring, closing) {
+        (true, _, true) => "resolved",
+        (true, true, false) => "monitoring",
+        (true, false, false) => "mitigated",
+        _ => "ongoing",
+    }
+    .to_string();
+    let mut speakers: Vec<Speaker> = Vec::new();
+    for k in &call.speakers {
+        if !speakers.iter().any(|s| s.name == k.name) {
+            speakers.push(Speaker {
+                id: k.label.clone(),
+                name: k.name.clone(),
+                role: k.role.clone().or_else(|| people.roles.get(&k.name).cloned()),
+            });
+        }
+    }
+    for n in people.speaker.iter().flatten().chain(people.names.iter()) {
+        if !speakers.iter().any(|s| &s.name == n) && people.speaker.iter().flatten().any(|x| x == n) {
+            speakers.push(Speaker {
+                id: n.to_lowercase(),
+                name: n.clone(),
+                role: people.roles.get(n).cloned(),
+            });
+        }
+    }
+    let utterances = call
+        .utterances
+        .iter()
+        .enumerate()
+        .map(|(i, u)| RecordUtterance {
+            id: u.id.clone(),
+            recording: u.recording.clone(),
+            speaker: people.speaker[i].clone(),
+            offset_s: round3(u.offset_s),
+            end_s: round3(u.end_s),
+            start_utc: ctx.utc(u.offset_s),
+            text: u.text.clone(),
+        })
+        .collect();
+    let recordings = call
+        .recordings
+        .iter()
+        .map(|r| RecordingInfo {
+            name: r.name.clone(),
+            path: r.path.display().to_string(),
+            start_utc: r.start_utc,
+            offset_s: r.offset_s,
+            duration_s: r.duration_s,
+        })
+        .collect();
+    IncidentRecord {
+        schema: SCHEMA.to_string(),
+        incident: Incident {
+            id,
+            title,
+            severity,
+            start_utc,
+            end_utc,
+            date: today,
+            systems,
+            commander: people.commander.clone(),
+            review_date: meta::review_date(&ctx, today),
+            next_update_utc: meta::next_update(&ctx),
+            status,
+        },
+        recordings,
+        speakers,
+        utterances,
+        timeline,
+        decisions,
+        mitigations,
+        hypotheses,
+        action_items,
+        evidence,
+        impact,
+        rca,
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}

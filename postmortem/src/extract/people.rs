@@ -1,0 +1,279 @@
+//! People: who said what, and who a sentence names. Speakers come from the
+//! roster, the transcript's labels, and self-introductions ("this is Maya",
+//! "Dev here", "Elena from support"); names said in the text give owners.
+
+use std::collections::HashMap;
+
+use super::context::Sentence;
+use crate::input::Call;
+use crate::text::Token;
+
+/// Capitalised words that start sentences or name teams, never people.
+const NOT_NAMES: &[&str] = &[
+    "i", "okay", "ok", "yes", "yeah", "yep", "no", "nope", "hi", "hello", "hey", "thanks", "thank",
+    "sorry", "great", "sure", "so", "the", "this", "that", "it", "we", "they", "he", "she", "you",
+    "support", "engineering", "database", "ops", "sre", "security", "payments", "platform",
+    "infra", "infrastructure", "network", "networking", "product", "sales", "legal", "finance",
+    "customer", "customers", "success", "team", "everyone", "everybody", "all", "folks", "here",
+    "just", "now", "well", "right", "alright", "good", "morning", "afternoon", "evening",
+    "again", "still", "also", "and", "but", "or", "what", "who", "how", "when", "where", "why",
+    "not", "one", "someone", "anyone", "nobody", "decision", "action", "item", "confirmed",
+    "release", "deploy", "rollback", "ticket", "incident", "commander", "on-call", "oncall",
+    "eu", "us", "api", "utc", "ci", "cpu", "id", "pr", "sev", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday", "let's", "lets", "please", "got", "agreed",
+    "perfect", "cool", "fine", "quick", "quickly", "status", "page", "gateway", "checkout",
+    "orders", "order", "redis", "postgres", "kafka", "slack", "zoom", "jira", "linear", "go",
+    "ahead", "done", "there", "today", "tomorrow", "tonight", "bridge", "call", "dev", "devs",
+];
+
+fn not_name(lower: &str, known: &[String]) -> bool {
+    // A word someone is actually called wins over the stop list ("Dev").
+    if known.iter().any(|k| k.eq_ignore_ascii_case(lower)) {
+        return false;
+    }
+    NOT_NAMES.contains(&lower)
+}
+
+/// Whether a token could be a person's name.
+fn name_like(t: &Token, known: &[String]) -> bool {
+    t.is_capitalised()
+        && t.text.chars().all(|c| c.is_alphabetic() || c == '-')
+        && t.text.chars().count() >= 2
+        && !(t.text.len() <= 3 && t.text.chars().all(|c| c.is_uppercase()))
+        && !not_name(&t.lower, known)
+}
+
+/// A self-introduction in a sentence: the name the speaker gave, and a role if said.
+pub fn self_intro(s: &Sentence, known: &[String]) -> Option<(String, Option<String>)> {
+    let t = &s.toks;
+    let w: Vec<&str> = t.iter().map(|x| x.lower.as_str()).collect();
+    let role = intro_role(&s.norm);
+    for i in 0..t.len() {
+        // "this is NAME", "it's NAME", "I'm NAME", "my name is NAME"
+        let after_intro = (i >= 2 && w[i - 2] == "this" && w[i - 1] == "is")
+            || (i >= 1 && (w[i - 1] == "it's" || w[i - 1] == "i'm") && i <= 4)
+            || (i >= 3 && w[i - 3] == "my" && w[i - 2] == "name" && w[i - 1] == "is");
+        if after_intro && name_like(&t[i], known) {
+            return Some((t[i].text.clone(), role));
+        }
+        // "NAME here", "NAME speaking", "NAME from support"
+        let before_marker = matches!(w.get(i + 1), Some(&"here") | Some(&"speaking"))
+            || (w.get(i + 1) == Some(&"from") && i <= 3);
+        let at_start = i == 0 || t[..i].iter().all(|x| x.is_punct() || matches!(x.lower.as_str(), "hi" | "hey" | "hello" | "okay" | "ok" | "yes" | "yeah" | "sorry" | "and" | "all" | "everyone"));
+        if before_marker && at_start && name_like(&t[i], known) {
+            return Some((t[i].text.clone(), role));
+        }
+    }
+    None
+}
+
+fn intro_role(norm: &str) -> Option<String> {
+    if norm.contains("incident commander") || norm.contains("i'm ic") || norm.contains("i'm the ic") {
+        Some("Incident commander".into())
+    } else if norm.contains("i'm the on-call") || norm.contains("i'm on call") || norm.contains("i'm the on call") || norm.contains("i'm on-call") {
+        Some("On-call".into())
+    } else if let Some(p) = norm.find(" from ") {
+        let rest = &norm[p + 6..];
+        let team: String = rest
+            .split([',', '.', '?', '!'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches("the ")
+            .to_string();
+        (!team.is_empty() && team.split_whitespace().count() <= 4).then_some(team)
+    } else {
+        None
+    }
+}
+
+/// Whether the sentence's speaker takes the commander role.
+pub fn takes_command(s: &Sentence) -> bool {
+    let n = &s.norm;
+    (n.contains("incident commander") && (n.contains("i'm") || n.contains("i am") || n.contains("i'll be") || n.contains("i will be")))
+        || n.contains("i'll run this")
+        || n.contains("i'll take ic")
+        || n.contains("i'm ic")
+        || n.contains("i'm the ic")
+}
+
+/// Resolved speakers: a display name per utterance, the known names, the commander.
+#[derive(Debug, Clone, Default)]
+pub struct People {
+    /// Display name per utterance.
+    pub speaker: Vec<Option<String>>,
+    /// Roles learnt, by name.
+    pub roles: HashMap<String, String>,
+    /// Everyone's names.
+    pub names: Vec<String>,
+    /// The commander.
+    pub commander: Option<String>,
+}
+
+/// Works out who spoke each utterance and who is on the call.
+pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
+    let mut names: Vec<String> = Vec::new();
+    let mut roles = HashMap::new();
+    for k in &call.speakers {
+        names.push(k.name.clone());
+        if let Some(first) = k.name.split_whitespace().next() {
+            if first != k.name {
+                names.push(first.to_string());
+            }
+        }
+        names.extend(k.aliases.iter().filter(|a| a.chars().all(|c| c.is_alphabetic() || c == ' ')).cloned());
+        if let Some(r) = &k.role {
+            roles.insert(k.name.clone(), r.clone());
+        }
+    }
+    let mut speaker: Vec<Option<String>> = call.utterances.iter().map(|u| u.speaker.clone()).collect();
+    // Votes from self-introductions: label → name.
+    let mut votes: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    for s in sents.iter().filter(|s| s.pos <= 1) {
+        let Some((name, role)) = self_intro(s, &names) else {
+            continue;
+        };
+        let u = &call.utterances[s.utt];
+        let canonical = names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(&name) || n.split_whitespace().next().is_some_and(|f| f.eq_ignore_ascii_case(&name)))
+            .cloned()
+            .unwrap_or(name.clone());
+        if !names.contains(&canonical) {
+            names.push(canonical.clone());
+        }
+        if let Some(r) = role {
+            roles.entry(canonical.clone()).or_insert(r);
+        }
+        if speaker[s.utt].is_none() {
+            speaker[s.utt] = Some(canonical.clone());
+            if let Some(l) = &u.label {
+                *votes.entry(l.clone()).or_default().entry(canonical).or_default() += 1;
+            }
+        }
+    }
+    for (i, u) in call.utterances.iter().enumerate() {
+        if speaker[i].is_some() {
+            continue;
+        }
+        if let Some(v) = u.label.as_ref().and_then(|l| votes.get(l)) {
+            if let Some((n, _)) = v.iter().max_by_key(|(n, c)| (**c, std::cmp::Reverse((*n).clone()))) {
+                speaker[i] = Some(n.clone());
+            }
+        }
+    }
+    let mut commander = call
+        .speakers
+        .iter()
+        .find(|k| k.role.as_deref().is_some_and(|r| r.to_lowercase().contains("commander")))
+        .map(|k| k.name.clone());
+    if commander.is_none() {
+        commander = sents
+            .iter()
+            .find(|s| takes_command(s))
+            .and_then(|s| speaker[s.utt].clone());
+    }
+    if let Some(c) = &commander {
+        roles.entry(c.clone()).or_insert_with(|| "Incident commander".into());
+    }
+    People {
+        speaker,
+        roles,
+        names,
+        commander,
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The known name a token refers to (exact, or one letter off for longer names).
+pub fn name_at(t: &Token, names: &[String]) -> Option<String> {
+    if !t.is_capitalised() {
+        return None;
+    }
+    let w = t.text.trim_end_matches("'s");
+    for n in names {
+        let first = n.split_whitespace().next().unwrap_or(n);
+        if first.eq_ignore_ascii_case(w) || n.eq_ignore_ascii_case(w) {
+            return Some(n.clone());
+        }
+    }
+    if w.chars().count() >= 5 {
+        for n in names {
+            let first = n.split_whitespace().next().unwrap_or(n);
+            if first.chars().count() >= 5 && edit_distance(&first.to_lowercase(), &w.to_lowercase()) <= 1 {
+                return Some(n.clone());
+            }
+        }
+    }
+    None
+}
+
+/// The person a sentence addresses: "Raj, scale out…", "…, Tom, post…", "Elena, can you…".
+pub fn addressed(s: &Sentence, names: &[String]) -> Option<(usize, String)> {
+    let t = &s.toks;
+    for i in 0..t.len() {
+        let Some(n) = name_at(&t[i], names) else { continue };
+        let before_ok = i == 0 || t[i - 1].is_punct() || matches!(t[i - 1].lower.as_str(), "yes" | "okay" | "ok" | "so" | "and" | "right" | "great");
+        let after_comma = t.get(i + 1).is_some_and(|x| x.lower == "," || x.lower == ":");
+        if before_ok && after_comma {
+            return Some((i, n));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{normalise, tokenize};
+
+    fn sent(text: &str) -> Sentence {
+        let toks = tokenize(text);
+        Sentence {
+            utt: 0,
+            pos: 0,
+            norm: normalise(&toks),
+            text: text.into(),
+            toks,
+            question: false,
+            offset_s: 0.0,
+        }
+    }
+
+    #[test]
+    fn recognises_self_introductions() {
+        let none: Vec<String> = Vec::new();
+        let dev = vec!["Dev".to_string()];
+        assert_eq!(self_intro(&sent("Okay everyone, this is Maya, I am the incident commander."), &none).unwrap().0, "Maya");
+        assert_eq!(self_intro(&sent("Dev here."), &dev).unwrap().0, "Dev");
+        assert_eq!(self_intro(&sent("Hey, Oskar here."), &none).unwrap().0, "Oskar");
+        assert_eq!(self_intro(&sent("Hi everyone, it's Nora."), &none).unwrap().0, "Nora");
+        let (n, role) = self_intro(&sent("Callum from the database team, I've just joined."), &none).unwrap();
+        assert_eq!((n.as_str(), role.as_deref()), ("Callum", Some("database team")));
+        assert!(self_intro(&sent("Support here."), &none).is_none());
+        assert!(self_intro(&sent("Same here."), &none).is_none());
+    }
+
+    #[test]
+    fn finds_addressed_people() {
+        let names = vec!["Raj".to_string(), "Priya".to_string()];
+        assert_eq!(addressed(&sent("Raj, scale out the orders API."), &names).unwrap().1, "Raj");
+        assert_eq!(addressed(&sent("Okay, Priya, can you own it?"), &names).unwrap().1, "Priya");
+        assert!(addressed(&sent("Priya owns the check."), &names).is_none());
+        assert_eq!(name_at(&tokenize("Priyah")[0], &["Priya".into()]), Some("Priya".into()));
+    }
+}

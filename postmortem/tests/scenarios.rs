@@ -1,0 +1,38 @@
+//! Builds records from the scenarios' reference transcripts (../shared) and
+//! checks the scores are sane. Skips when the shared folder is absent.
+
+use std::path::PathBuf;
+
+use hotwash_postmortem::eval;
+
+fn scenarios() -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/scenarios"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        println!("skip: {} not found", p.display());
+        None
+    }
+}
+
+#[test]
+fn reference_transcripts_score_sanely() {
+    let Some(dir) = scenarios() else { return };
+    let scores = eval::evaluate(&[dir], None).unwrap();
+    assert!(scores.len() >= 3);
+    print!("{}", eval::table(&scores));
+    if std::env::var("HOTWASH_EVAL_NOTES").is_ok() {
+        for s in &scores {
+            for n in &s.notes {
+                println!("{} {n}", s.scenario);
+            }
+        }
+    }
+    let total = eval::totals(&scores).remove(0);
+    assert!(total.action_items.recall() >= 0.8, "action recall {}", total.action_items.recall());
+    assert!(total.action_items.precision() >= 0.8);
+    assert!(total.decisions.recall() >= 0.7);
+    assert!(total.evidence.recall() >= 0.8);
+    assert!(total.hypotheses.f1() >= 0.7);
+    assert!(total.owner.rate() >= 0.8 && total.due.rate() >= 0.8);
+}
