@@ -7,9 +7,11 @@
 //! bounded whatever the recording's length.
 
 pub mod resample;
+pub mod segment;
 pub mod sink;
 pub mod source;
 pub mod utterance;
+pub mod vad;
 
 pub use sink::Sink;
 pub use utterance::{RecordingInfo, Summary, Utterance, Word};
