@@ -36,3 +36,16 @@ fn reference_transcripts_score_sanely() {
     assert!(total.hypotheses.f1() >= 0.7);
     assert!(total.owner.rate() >= 0.8 && total.due.rate() >= 0.8);
 }
+
+/// Writes each reference record to $HOTWASH_DUMP (for reading by hand).
+#[test]
+fn dump_records_when_asked() {
+    let (Some(dir), Ok(out)) = (scenarios(), std::env::var("HOTWASH_DUMP")) else { return };
+    for p in eval::scenario_files(&dir).unwrap() {
+        let sc = eval::read_scenario(&p).unwrap();
+        let r = dir.join("rendered").join(format!("{}.ref.json", sc.id));
+        let call = hotwash_postmortem::load_transcripts(&[&r], None).unwrap();
+        let rec = hotwash_postmortem::build_record(&call, &Default::default());
+        std::fs::write(format!("{out}/{}.json", sc.id), serde_json::to_string_pretty(&rec).unwrap()).unwrap();
+    }
+}

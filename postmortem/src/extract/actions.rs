@@ -16,7 +16,7 @@ use crate::record::{ActionItem, Category, Priority};
 use crate::text::dates;
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(action items?|follow[ -]?ups?|to ?do|takeaways?|next steps?)\b").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"\b(action items?|follow[ -]?ups?|todo|to-do|takeaways?|next steps?)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 
 static GROUP: LazyLock<Regex> = LazyLock::new(|| {
@@ -24,7 +24,7 @@ static GROUP: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static DEPENDENCY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(depends on|dependent on|blocked (on|by)|waiting (on|for)|as soon as|once|after|requires|needs)\b").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"\b(depends on|dependent on|blocked (on|by)|waiting (on|for)|as soon as|once|after the \w+ (lands|ships|is merged|is done|is fixed)|needs .* first)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 
 static PRIORITY_HIGH: LazyLock<Regex> = LazyLock::new(|| {
@@ -121,7 +121,7 @@ fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
     None
 }
 
-fn starts_item(ctx: &Ctx, s: &Sentence, today: Option<NaiveDate>, after_recovery: bool) -> Option<Start> {
+fn starts_item(ctx: &Ctx, s: &Sentence, following: &[&Sentence], today: Option<NaiveDate>, after_recovery: bool) -> Option<Start> {
     let n = &s.norm;
     let w: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
     if MARKER.is_match(n) {
@@ -144,8 +144,16 @@ fn starts_item(ctx: &Ctx, s: &Sentence, today: Option<NaiveDate>, after_recovery
             return None;
         }
         let owns = rest.first().is_some_and(|x| matches!(*x, "own" | "take")) || n.contains("i own");
-        let dated = today.is_some_and(|d| dates::due_date(&s.toks, d).is_some());
-        if owns || dated {
+        let dated_here = |x: &Sentence| today.is_some_and(|d| dates::due_date(&x.toks, d).is_some());
+        // The date or the plan may follow: "I'll add an alert. Is end of next week okay?"
+        let later: Vec<&&Sentence> = following
+            .iter()
+            .take_while(|f| commitment(f).is_none() || refers_back(f) || has(&cues::VERIFICATION, &f.norm))
+            .take(3)
+            .collect();
+        let dated = dated_here(s) || later.iter().any(|f| dated_here(f));
+        let planned = later.iter().any(|f| has(&cues::VERIFICATION, &f.norm));
+        if owns || dated || planned {
             return Some(Start::SelfAssigned);
         }
         return None;
@@ -210,6 +218,7 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
             if lower.starts_with(p) {
                 t = t[p.len()..].trim().to_string();
                 changed = true;
+                break;
             }
         }
         if !changed {
@@ -317,7 +326,8 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
             }
             let after_recovery = recovered_at.is_some_and(|r| s.offset_s >= r);
             let continuing = current.is_some() && (has(&cues::VERIFICATION, &s.norm) || refers_back(s) || s.norm.starts_with("due ") || s.question);
-            let start = if continuing { None } else { starts_item(ctx, s, today, after_recovery) };
+            let following: Vec<&Sentence> = sents.iter().filter(|&&k| k > i).map(|&k| &ctx.sents[k]).collect();
+            let start = if continuing { None } else { starts_item(ctx, s, &following, today, after_recovery) };
             match start {
                 Some(st) => {
                     let owner = match &st {

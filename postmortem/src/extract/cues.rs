@@ -13,7 +13,7 @@ fn re(p: &str) -> Regex {
 
 /// Strong hedges: a guess, whatever else the sentence says.
 pub static STRONG_HEDGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(might|may be|could be|could it be|maybe|perhaps|possibly|probably|my guess|i guess|i'd guess|just a guess|a guess|first guess|guessing|my bet|i bet|i suspect|i'm suspecting|suspicion|i wonder if|wondering if|my theory|theory is|hunch|my money is on|not sure but|i'm thinking it's|i'd say it's|likely)\b")
+    re(r"\b(might|may be|could be|could it be|maybe|perhaps|possibly|probably|my guess|i guess|i'd guess|just a guess|a guess|first guess|i'm guessing|my bet|i bet|i suspect|i'm suspecting|suspicion|i wonder if|wondering if|my theory|theory is|hunch|my money is on|not sure but|i'm thinking it's|i'd say it's|likely)\b")
 });
 
 /// Weak hedges: "I think" and friends, often used assertively.
@@ -47,7 +47,7 @@ pub static ESTIMATE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Mitigation verbs (stems and phrases) in normalised text.
 pub static MITIGATION_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(roll(ing|ed)? (it |this |that |the \w+ |\w+ )?back|rollback|revert(ing|ed)?|restart(ing|ed)?|reboot(ing|ed)?|bounc(e|ing|ed)|recycl(e|ing|ed)|fail(ing|ed)? over|failover|scal(e|ing|ed) (it |the \w+ |\w+ )?(out|up|down)|scale out|drain(ing|ed)?|disabl(e|ing|ed)|turn(ing|ed)? off|switch(ing|ed)? off|flip(ping|ped)?|toggl(e|ing|ed)|paus(e|ing|ed)|purg(e|ing|ed)|flush(ing|ed)?|clear(ing|ed)? the cache|block(ing|ed)?|throttl(e|ing|ed)|reroute|rerout(ing|ed)|redirect(ing|ed)?|shift(ing|ed)? traffic|add(ing)? capacity|bump(ing|ed)?|hotfix|hot fix|patch(ing|ed)?|override|overrid(ing)|push(ing)? (the|an?|it|that)\b|kill(ing|ed)?|terminat(e|ing|ed)|evict(ing|ed)?|shed(ding)? load|cordon(ing|ed)?|roll(ing)? forward|freez(e|ing)|halt(ing|ed)?|(build|building|create|creating) (the |an? )?(missing )?index|index build|raise the limit|rais(e|ing) the|lower(ing)? the|increas(e|ing) the|decreas(e|ing) the)\b")
+    re(r"\b(roll(ing|ed)? (\w+ ){0,4}?back\b|rollback|revert(ing|ed)?|restart(ing|ed)?|reboot(ing|ed)?|bounc(e|ing|ed)|recycl(e|ing|ed)|fail(ing|ed)? over|failover|scal(e|ing|ed) (it |the \w+ |\w+ )?(out|up|down)|scale out|drain(ing|ed)?|disabl(e|ing|ed)|turn(ing|ed)? off|switch(ing|ed)? off|flip(ping|ped)?|toggl(e|ing|ed)|paus(e|ing|ed)|purg(e|ing|ed)|flush(ing|ed)?|clear(ing|ed)? the cache|block(ing|ed)?|throttl(e|ing|ed)|reroute|rerout(ing|ed)|redirect(ing|ed)?|shift(ing|ed)? traffic|add(ing)? capacity|bump(ing|ed)?|hotfix|hot fix|patch(ing|ed)?|override|overrid(ing)|push(ing)? (the|an?|it|that)\b|kill(ing|ed)?|terminat(e|ing|ed)|evict(ing|ed)?|shed(ding)? load|cordon(ing|ed)?|roll(ing)? forward|freez(e|ing)|halt(ing|ed)?|(build|building|create|creating) (the |an? )?(missing )?index|index build|raise the limit|rais(e|ing) the|lower(ing)? the|increas(e|ing) the|decreas(e|ing) the)\b")
 });
 
 /// Completion of a mitigation ("rollback is complete", "the override is live").
@@ -92,6 +92,7 @@ const STOP: &[&str] = &[
     "yes", "no", "new", "one", "get", "got", "see", "look", "looks", "like", "bit", "lot", "much",
     "way", "because", "sure", "first", "my", "bet", "is", "much", "well", "right", "let's", "lets",
     "actually", "been", "being", "how", "why", "when", "where", "everyone", "thanks", "fine",
+    "us", "me", "an", "be", "so", "no", "if", "up", "oh", "ok", "hi", "go", "am", "he", "she",
 ];
 
 /// Content words of normalised text (stemmed lightly) for topic overlap.
@@ -99,11 +100,12 @@ pub fn content_words(norm: &str) -> Vec<String> {
     let norm = norm.replace("rollback", "roll back").replace("hotfix", "hot fix");
     norm.split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '\''))
         .map(|w| w.trim_matches('.').trim_end_matches("'s"))
-        .filter(|w| w.len() >= 3 && !STOP.contains(w))
+        .filter(|w| w.len() >= 2 && !STOP.contains(w) && !w.chars().all(|c| c.is_ascii_digit() || c == '.') || w.contains('.') && w.len() >= 3)
         .map(|w| {
-            let w = w.strip_suffix("ing").filter(|s| s.len() >= 4).unwrap_or(w);
-            let w = w.strip_suffix("ed").filter(|s| s.len() >= 4).unwrap_or(w);
+            let w = w.strip_suffix("ing").filter(|s| s.len() >= 3).unwrap_or(w);
+            let w = w.strip_suffix("ed").filter(|s| s.len() >= 3).unwrap_or(w);
             let w = w.strip_suffix('s').filter(|s| s.len() >= 3).unwrap_or(w);
+            let w = w.strip_suffix('e').filter(|s| s.len() >= 3).unwrap_or(w);
             w.to_string()
         })
         .collect()

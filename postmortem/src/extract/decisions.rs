@@ -110,10 +110,10 @@ fn clean_decision(text: &str) -> String {
 }
 
 /// Options said before a decision ("Options are rollback or a hotfix", "we could X, or", "Or I Y").
-fn options_before(ctx: &Ctx, upto: usize, since_offset: f64) -> Vec<String> {
+fn options_before(ctx: &Ctx, from: usize, upto: usize, since_offset: f64) -> Vec<String> {
     let mut out = Vec::new();
     let mut listing = false;
-    for s in ctx.sents[..upto].iter().filter(|s| s.offset_s >= since_offset) {
+    for s in ctx.sents[from..upto].iter().filter(|s| s.offset_s >= since_offset) {
         let n = &s.norm;
         let text = s.text.trim().trim_end_matches(['.', '?', '!']).to_string();
         if let Some(p) = n.find("options are ").or_else(|| n.find("option is ")).or_else(|| n.find("either ")) {
@@ -154,7 +154,16 @@ fn options_before(ctx: &Ctx, upto: usize, since_offset: f64) -> Vec<String> {
     out
 }
 
-fn alternatives(ctx: &Ctx, sents: &[usize], decision: &str, sent: usize) -> Vec<String> {
+fn alternatives(ctx: &Ctx, sents: &[usize], decision: &str, sent: usize, since: usize) -> Vec<String> {
+    // The choice itself, without its reasons ("… because a rollback is faster than a hotfix").
+    let lower = decision.to_lowercase();
+    let decision = lower
+        .split(" because ")
+        .next()
+        .unwrap_or(&lower)
+        .split(" since ")
+        .next()
+        .unwrap_or(&lower);
     let mut alts: Vec<String> = Vec::new();
     for &i in sents {
         let n = &ctx.sents[i].norm;
@@ -174,12 +183,13 @@ fn alternatives(ctx: &Ctx, sents: &[usize], decision: &str, sent: usize) -> Vec<
         }
     }
     let here = ctx.sents[sent].offset_s;
-    let mut opts = options_before(ctx, sents.first().copied().unwrap_or(sent), here - 150.0);
+    let first = sents.first().copied().unwrap_or(sent);
+    let mut opts = options_before(ctx, since.min(first), first, here - 150.0);
     // Drop the option that was chosen.
     if let Some((k, _)) = opts
         .iter()
         .enumerate()
-        .map(|(k, o)| (k, cues::overlap(&o.to_lowercase(), &decision.to_lowercase())))
+        .map(|(k, o)| (k, cues::overlap(&o.to_lowercase(), decision)))
         .filter(|(_, ov)| *ov > 0)
         .max_by_key(|(_, ov)| *ov)
     {
@@ -248,6 +258,17 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
                 })
             })
             .unwrap_or(false);
+        // An utterance that carries something out, or lists options, decides nothing.
+        let executing = ctx
+            .sentences_of(u)
+            .next()
+            .is_some_and(|k| super::mitigations::is_execution(&ctx.sents[k]));
+        let listing = sents.iter().any(|&i| {
+            let n = &ctx.sents[i].norm;
+            n.contains("options") || n.starts_with("or ") || n.contains("we could")
+        });
+        let speaker = ctx.who(&ctx.sents[sents[0]]);
+        let may_command = speaker.is_none() || ctx.commander.is_none() || speaker == ctx.commander;
         let mut chosen: Option<(usize, bool)> = None;
         for &i in &sents {
             let s = &ctx.sents[i];
@@ -259,7 +280,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
                 break;
             }
         }
-        if chosen.is_none() && !in_action_items {
+        if chosen.is_none() && !in_action_items && !executing && !listing {
             for &i in &sents {
                 let s = &ctx.sents[i];
                 let imperative = imperative_at(s, &ctx.names).is_some();
@@ -276,7 +297,8 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
                         break;
                     }
                 }
-                if imperative && is_mitigating(&s.norm) && !s.norm.starts_with("can you") {
+                let addressed = people::addressed(s, &ctx.names).is_some();
+                if imperative && is_mitigating(&s.norm) && !s.norm.starts_with("can you") && (addressed || may_command) && !has(&cues::COMPLETION, &s.norm) {
                     chosen = Some((i, false));
                     break;
                 }
@@ -300,7 +322,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
                     .filter(|&k| k >= cue)
                     .find(|&k| imperative_at(&ctx.sents[k], &ctx.names).is_some())
             });
-        let cue_is_reason = has(&RATIONALE, &ctx.sents[cue].norm) && !is_mitigating(&ctx.sents[cue].norm);
+        let cue_is_reason = has(&RATIONALE, &ctx.sents[cue].norm) && imperative_at(&ctx.sents[cue], &ctx.names).is_none();
         let main = match directive {
             Some(d) if cue_is_reason || !explicit => d,
             Some(d) if explicit && ctx.sents[cue].toks.iter().filter(|t| t.is_word()).count() <= 2 => d,
@@ -318,13 +340,18 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
             Some(w) => (Some(w), false),
             None => (ctx.commander.clone(), ctx.commander.is_some()),
         };
-        let mitigating = sents.iter().any(|&k| k >= cue.min(main) && is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question)
+        let comms_verb = imperative_at(&ctx.sents[main], &ctx.names)
+            .and_then(|k| ctx.sents[main].toks.get(k))
+            .is_some_and(|t| matches!(t.lower.as_str(), "post" | "tell" | "send" | "update" | "email" | "publish" | "notify" | "announce"));
+        let mitigating = !comms_verb
+            && sents.iter().any(|&k| k >= cue.min(main) && is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question)
             && recovered_at.is_none_or(|r| ctx.sents[main].offset_s < r);
         let assignee = people::addressed(&ctx.sents[main], &ctx.names)
             .map(|(_, n)| n)
             .or_else(|| sents.iter().find_map(|&k| people::addressed(&ctx.sents[k], &ctx.names).map(|(_, n)| n)));
         let rationale = rationale(ctx, &sents, main);
-        let alternatives = alternatives(ctx, &sents, &decision_text, main);
+        let since = out.last().map(|f: &Found| f.sent + 1).unwrap_or(0);
+        let alternatives = alternatives(ctx, &sents, &decision_text, main, since);
         out.push(Found {
             decision: Decision {
                 offset_s: s.offset_s.min(ctx.sents[main].offset_s),

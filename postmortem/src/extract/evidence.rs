@@ -249,9 +249,12 @@ fn dashboard(toks: &[Token], out: &mut Vec<Found>) {
             }
             _ => String::new(),
         };
+        if t.lower == "dashboards" || toks.iter().any(|x| x.lower == "?") {
+            continue;
+        }
         out.push(Found {
             kind: EvidenceKind::Dashboard,
-            value: if value.is_empty() { "dashboard".into() } else { value },
+            value: if value.is_empty() { "dashboard".into() } else { format!("dashboard showing {value}") },
             said: span(toks, i.saturating_sub(1), (i + 6).min(toks.len())),
         });
     }
@@ -430,7 +433,7 @@ pub fn extract(ctx: &Ctx) -> Vec<Evidence> {
         let next = ctx.sents.get(i + 1).filter(|n| n.utt == s.utt);
         for f in find(s, next) {
             // A second, unnamed mention of a dashboard refers to one already noted.
-            if f.kind == EvidenceKind::Dashboard && out.iter().any(|e| e.kind == EvidenceKind::Dashboard) && !f.said.to_lowercase().contains(&f.value.to_lowercase()) {
+            if f.kind == EvidenceKind::Dashboard && f.value.starts_with("dashboard") && out.iter().any(|e| e.kind == EvidenceKind::Dashboard) {
                 continue;
             }
             if !seen.insert(key(f.kind, &f.value)) {

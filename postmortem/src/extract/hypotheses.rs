@@ -62,7 +62,7 @@ pub fn extract(ctx: &Ctx) -> Vec<(Hypothesis, Vec<usize>)> {
         // Include the sentence just before when it carries the subject ("We shipped X. Could be that.").
         let mut text = s.text.clone();
         let mut idx = vec![i];
-        if s.pos > 0 && s.toks.iter().filter(|t| t.is_word()).count() <= 5 {
+        if s.pos > 0 && s.toks.iter().filter(|t| t.is_word()).count() <= 8 {
             if let Some(prev) = i.checked_sub(1).and_then(|p| ctx.sents.get(p)).filter(|p| p.utt == s.utt) {
                 text = format!("{} {}", prev.text, text);
                 idx.insert(0, i - 1);

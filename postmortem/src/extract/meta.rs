@@ -12,17 +12,13 @@ use crate::text::dates;
 static SEV: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(sev|severity|sev-)\s?(\d)\b").unwrap_or_else(|e| panic!("{e}"))
 });
-static SYSTEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b((?:[a-z0-9]+ ){0,2}?[a-z0-9]+) (service|api|database|db|gateway|cluster|queue|cache|page|pipeline|frontend|backend|cdn|store|worker|workers)\b").unwrap_or_else(|e| panic!("{e}"))
-});
 static REVIEW: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(postmortem|post-mortem|post mortem|retro|retrospective|incident review|review meeting|hotwash)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 static NEXT_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(next update|update (again )?(within|in)|update you (within|in))\b.*?\b(\d+) (minutes|mins|hours?)\b").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"\b(next update|update (again )?(within|in)|update you (within|in))\b.*?\b(?P<n>\d+) (?P<unit>minutes|mins|hours?)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 
-const SYSTEM_STOP: &[&str] = &["the", "a", "an", "our", "this", "that", "status", "same", "new", "any", "every", "its", "their", "your", "my", "and", "of", "on", "in", "to", "for"];
 
 /// The severity declared on the call (`SEV1`..`SEV5`).
 pub fn severity(ctx: &Ctx) -> Option<String> {
@@ -33,41 +29,86 @@ pub fn severity(ctx: &Ctx) -> Option<String> {
     })
 }
 
+const SYSTEM_KINDS: &[&str] = &[
+    "service", "api", "database", "db", "gateway", "cluster", "queue", "cache", "page", "pipeline",
+    "frontend", "backend", "cdn", "store", "worker", "workers", "app", "website", "site",
+];
+const NOT_SYSTEM: &[&str] = &[
+    "out", "against", "got", "from", "look", "looking", "using", "did", "ship", "we", "i", "you",
+    "at", "is", "was", "with", "into", "onto", "have", "has", "had", "to", "on", "in", "of", "for",
+    "and", "the", "a", "an", "our", "their", "this", "that", "my", "your", "its", "canary", "new",
+    "same", "status", "any", "every", "whole", "entire", "main", "primary", "it's", "behind", "by",
+    "hitting", "reach", "about", "slow", "broken", "down", "up", "whole", "config", "each", "no",
+];
+
 /// Systems named as affected, most mentioned first.
 pub fn systems(ctx: &Ctx) -> Vec<String> {
     let mut counts: Vec<(String, usize, usize)> = Vec::new();
     for (i, s) in ctx.sents.iter().enumerate() {
         let mut found: Vec<String> = Vec::new();
-        for c in SYSTEM.captures_iter(&s.norm) {
-            let name: Vec<&str> = c[1].split_whitespace().filter(|w| !SYSTEM_STOP.contains(w)).collect();
-            if name.is_empty() || name.iter().all(|w| w.chars().all(|c| c.is_ascii_digit())) {
+        let t = &s.toks;
+        for k in 0..t.len() {
+            if !SYSTEM_KINDS.contains(&t[k].lower.as_str()) {
                 continue;
             }
-            let kind = &c[2];
-            if kind == "page" && !name.iter().any(|w| *w == "history" || *w == "checkout" || *w == "login") {
+            if t[k].lower == "page" && !matches!(k.checked_sub(1).map(|j| t[j].lower.as_str()), Some("history") | Some("checkout") | Some("login") | Some("search")) {
                 continue;
             }
-            found.push(format!("{} {}", name.join(" "), kind));
+            let mut a = k;
+            while a > 0
+                && k - a < 2
+                && t[a - 1].is_word()
+                && t[a - 1].text.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && !NOT_SYSTEM.contains(&t[a - 1].lower.as_str())
+                && super::people::name_at(&t[a - 1], &ctx.names).is_none()
+            {
+                a -= 1;
+            }
+            if a == k {
+                continue;
+            }
+            let words: Vec<String> = t[a..=k]
+                .iter()
+                .map(|w| if w.text.len() <= 4 && w.text.chars().all(|c| c.is_ascii_uppercase()) { w.text.clone() } else { w.lower.clone() })
+                .map(|w| if w == "api" { "API".into() } else { w })
+                .collect();
+            found.push(words.join(" "));
         }
         // "declaring a SEV one for checkout"
-        if let Some(p) = s.norm.find(" for ") {
-            if SEV.is_match(&s.norm) {
+        if SEV.is_match(&s.norm) {
+            if let Some(p) = s.norm.find(" for ") {
                 let name: String = s.norm[p + 5..].split([' ', '.', ',']).next().unwrap_or("").to_string();
-                if !name.is_empty() && !SYSTEM_STOP.contains(&name.as_str()) {
+                if !name.is_empty() && !NOT_SYSTEM.contains(&name.as_str()) {
                     found.push(name);
                 }
             }
         }
         for f in found {
-            let f = f.replace(" api", " API").replace("eu ", "EU ").replace("us ", "US ");
             match counts.iter_mut().find(|c| c.0 == f) {
                 Some(c) => c.1 += 1,
                 None => counts.push((f, 1, i)),
             }
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-    counts.into_iter().take(4).map(|c| c.0).collect()
+    // "checkout" and "checkout service" are one system.
+    let names: Vec<String> = counts.iter().map(|c| c.0.clone()).collect();
+    for c in counts.iter_mut() {
+        if let Some(short) = names.iter().find(|n| **n != c.0 && c.0.starts_with(&format!("{n} "))) {
+            c.0 = short.clone();
+        }
+    }
+    let mut merged: Vec<(String, usize, usize)> = Vec::new();
+    for c in counts {
+        match merged.iter_mut().find(|m| m.0 == c.0) {
+            Some(m) => {
+                m.1 += c.1;
+                m.2 = m.2.min(c.2);
+            }
+            None => merged.push(c),
+        }
+    }
+    merged.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    merged.into_iter().filter(|c| c.1 >= 2 || c.2 < 12).take(4).map(|c| c.0).collect()
 }
 
 /// The postmortem review date, when one was set.
@@ -80,8 +121,8 @@ pub fn review_date(ctx: &Ctx, today: Option<NaiveDate>) -> Option<NaiveDate> {
 pub fn next_update(ctx: &Ctx) -> Option<DateTime<Utc>> {
     ctx.sents.iter().rev().find_map(|s| {
         let c = NEXT_UPDATE.captures(&s.norm)?;
-        let n: i64 = c.get(4)?.as_str().parse().ok()?;
-        let mins = if c.get(5)?.as_str().starts_with("hour") { n * 60 } else { n };
+        let n: i64 = c.name("n")?.as_str().parse().ok()?;
+        let mins = if c.name("unit")?.as_str().starts_with("hour") { n * 60 } else { n };
         Some(ctx.utc(s.offset_s)? + Duration::minutes(mins))
     })
 }

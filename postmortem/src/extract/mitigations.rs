@@ -9,6 +9,10 @@ use super::cues::{self, has};
 use super::decisions;
 use crate::record::Mitigation;
 
+static METRIC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(error rate|errors|latency|p \d+|timeouts|\d+s|5\d\d|4\d\d|cpu|queue|backlog|success rate|traffic|requests)\b").unwrap_or_else(|e| panic!("{e}"))
+});
+
 const NOT_GERUND: &[&str] = &["nothing", "something", "anything", "everything", "thing", "morning", "evening", "string", "during", "ring", "king", "bring", "sing", "wing", "ceiling", "ping", "anyting"];
 
 /// Whether a sentence starts doing something now ("Rolling back now", "Pushing it", "On it").
@@ -84,7 +88,7 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
                 break;
             }
             if let Some(k) = lead_sentence(ctx, u) {
-                if is_execution(&ctx.sents[k]) {
+                if is_execution(&ctx.sents[k]) && !used_sents.contains(&k) {
                     attempt = Some(k);
                     break;
                 }
@@ -95,10 +99,13 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
             None => (d.sent, d.assignee.clone().or(d.decision.who.clone())),
         };
         // The instruction sentence that changes the system names the attempt.
-        let what_sent = ctx
-            .sentences_of(ctx.sents[d.sent].utt)
-            .find(|&k| decisions::is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question)
-            .unwrap_or(d.sent);
+        let what_sent = if decisions::is_mitigating(&ctx.sents[d.sent].norm) {
+            d.sent
+        } else {
+            ctx.sentences_of(ctx.sents[d.sent].utt)
+                .find(|&k| decisions::is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question)
+                .unwrap_or(d.sent)
+        };
         let mut what = what_of(&ctx.sents[what_sent].text);
         if let Some(k) = attempt {
             let own = what_of(&ctx.sents[k].text);
@@ -183,14 +190,16 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
             .filter(|(_, ov)| *ov > 0)
             .max_by_key(|(k, ov)| (*ov, *k))
             .map(|(k, _)| k);
+        let metric = METRIC.is_match(n) && !n.contains("cause") && !n.contains("because") && !n.contains("which");
         let target = if done {
             by_topic.or_else(|| open.last().copied())
         } else {
-            // Outcome words alone speak to an attempt already completed, else the latest one.
+            // Outcome words alone speak to an attempt already completed, or to a
+            // metric moving after the latest attempt.
             by_topic
-                .filter(|k| completed[*k].is_some() || ms[*k].sent + 1 == i)
+                .filter(|k| completed[*k].is_some())
                 .or_else(|| open.iter().rev().copied().find(|k| completed[*k].is_some()))
-                .or_else(|| open.last().copied())
+                .or_else(|| if metric { open.last().copied() } else { None })
         };
         let Some(k) = target else { continue };
         if s.offset_s - ms[k].mitigation.offset_s > 900.0 {
@@ -199,10 +208,16 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
         if done && completed[k].is_none() {
             completed[k] = Some(i);
         }
-        // Look for the verdict in this sentence and the rest of its utterance.
-        let rest: Vec<usize> = ctx.sentences_of(s.utt).filter(|&j| j >= i).collect();
+        // The verdict: this sentence or the next one of the utterance, unless that one is about another attempt.
+        let rest: Vec<usize> = ctx.sentences_of(s.utt).filter(|&j| j >= i).take(2).collect();
         let verdict = rest.iter().find_map(|&j| {
             let nn = &ctx.sents[j].norm;
+            if j != i {
+                let other = (0..ms.len()).any(|o| o != k && cues::overlap(&ms[o].mitigation.what.to_lowercase(), nn) > cues::overlap(&ms[k].mitigation.what.to_lowercase(), nn));
+                if other || has(&cues::COMPLETION, nn) {
+                    return None;
+                }
+            }
             if has(&cues::NEGATIVE, nn) {
                 Some((false, j))
             } else if has(&cues::POSITIVE, nn) {

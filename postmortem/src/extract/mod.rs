@@ -82,10 +82,10 @@ pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
                 && m.mitigation.offset_s - h.offset_s < 600.0
                 && (cues::overlap(&h.text.to_lowercase(), &basis) > 0
                     || reverts
-                        && idx.iter().any(|&i| {
-                            evidence::find(&ctx.sents[i], None)
+                        && idx.first().is_some_and(|&i| {
+                            ctx.sentences_of(ctx.sents[i].utt).any(|k| evidence::find(&ctx.sents[k], None)
                                 .iter()
-                                .any(|f| matches!(f.kind, EvidenceKind::Release | EvidenceKind::Deploy))
+                                .any(|f| matches!(f.kind, EvidenceKind::Release | EvidenceKind::Deploy)))
                         }))
         });
         if let (Some((h, _)), Some(r)) = (target, m.result_sent) {
