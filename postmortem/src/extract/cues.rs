@@ -37,7 +37,7 @@ pub static REFUTE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Proposals and plans, which are not guesses about the cause.
 pub static PROPOSAL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(we need to|we should|let's|lets|action item|i'll|i will|can you|could you|we could|we can|should we|follow ups?|follow-ups?)\b")
+    re(r"\b(we need|we should|let's|lets|action item|i'll|i will|can you|could you|we could|we can|should we|follow ups?|follow-ups?)\b")
 });
 
 /// Estimates ("maybe twenty minutes", "might take an hour").
@@ -102,11 +102,12 @@ pub fn content_words(norm: &str) -> Vec<String> {
         .map(|w| w.trim_matches('.').trim_end_matches("'s"))
         .filter(|w| w.len() >= 2 && !STOP.contains(w) && !w.chars().all(|c| c.is_ascii_digit() || c == '.') || w.contains('.') && w.len() >= 3)
         .map(|w| {
-            let w = w.strip_suffix("ing").filter(|s| s.len() >= 3).unwrap_or(w);
-            let w = w.strip_suffix("ed").filter(|s| s.len() >= 3).unwrap_or(w);
-            let w = w.strip_suffix('s').filter(|s| s.len() >= 3).unwrap_or(w);
-            let w = w.strip_suffix('e').filter(|s| s.len() >= 3).unwrap_or(w);
-            w.to_string()
+            // One suffix, so "pause", "paused", "pauses" and "pausing" meet.
+            ["ing", "ed", "es", "s", "e"]
+                .iter()
+                .find_map(|suf| w.strip_suffix(suf).filter(|s| s.len() >= 3))
+                .unwrap_or(w)
+                .to_string()
         })
         .collect()
 }

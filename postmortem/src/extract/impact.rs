@@ -66,7 +66,7 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
         }
         if matches!(next, "milliseconds" | "ms" | "seconds" | "second") {
             let latencyish = n.contains("p 9") || n.contains("p 5") || n.contains("latency") || n.contains("average") || n.contains("query") || n.contains("response time");
-            if !latencyish || matches!(prev, "for" | "every" | "within" | "in" | "than") || wb.contains("threshold") || wb.contains("over") && !wb.contains("take") {
+            if !latencyish || matches!(prev, "for" | "every" | "within" | "in" | "than") || matches!(low(t, i + 2), "threshold" | "timeout") || wb.contains("threshold") || wb.contains("over") && !wb.contains("take") {
                 continue;
             }
             let what = if let Some(p) = (i.saturating_sub(8)..i).rev().find(|&k| low(t, k) == "p" && t.get(k + 1).and_then(Token::num_ref).is_some()) {
@@ -247,7 +247,10 @@ mod tests {
         assert_eq!(nums("p ninety nine is at one point five seconds"), vec![("p99 latency".into(), 1.5, "s".into())]);
         assert_eq!(nums("We have about 120 customer tickets."), vec![("customer tickets".into(), 120.0, "tickets".into())]);
         assert_eq!(nums("That's roughly three point two million dollars of annual contract value"), vec![("annual contract value".into(), 3_200_000.0, "USD".into())]);
-        assert_eq!(nums("Nine of our forty EU tenants are limited"), vec![("tenants affected".into(), 9.0, "tenants".into())]);
+        assert_eq!(
+            nums("Nine of our forty EU tenants are limited"),
+            vec![("tenants affected".into(), 9.0, "tenants".into()), ("EU tenants".into(), 40.0, "tenants".into())]
+        );
         assert_eq!(nums("The error rate is about 6%."), vec![("error rate".into(), 6.0, "%".into())]);
         assert!(nums("The index build is at about sixty percent.").is_empty());
         assert!(nums("Taking it from twelve pods to twenty four.").is_empty());

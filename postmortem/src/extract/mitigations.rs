@@ -67,6 +67,9 @@ pub struct Found {
 
 fn what_of(text: &str) -> String {
     let mut t = text.trim().trim_end_matches(['.', '!']).to_string();
+    if let Some(p) = t.find(", because").or_else(|| t.find(" because ")) {
+        t.truncate(p);
+    }
     for p in ["Decision:", "Yes,", "Yes.", "Okay,", "Sure.", "Sure,"] {
         if let Some(r) = t.strip_prefix(p) {
             t = r.trim().to_string();
@@ -183,10 +186,20 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
         if open.is_empty() {
             continue;
         }
+        // Topic from the clause holding the completion ("…, and the US rollout is paused").
+        let clause: String = if done {
+            n.split(" , ")
+                .flat_map(|c| c.split(" and "))
+                .find(|c| has(&cues::COMPLETION, c))
+                .unwrap_or(n)
+                .to_string()
+        } else {
+            n.clone()
+        };
         let by_topic = open
             .iter()
             .copied()
-            .map(|k| (k, cues::overlap(&ms[k].mitigation.what.to_lowercase(), n)))
+            .map(|k| (k, cues::overlap(&ms[k].mitigation.what.to_lowercase(), &clause)))
             .filter(|(_, ov)| *ov > 0)
             .max_by_key(|(k, ov)| (*ov, *k))
             .map(|(k, _)| k);

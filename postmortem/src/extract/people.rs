@@ -23,7 +23,7 @@ const NOT_NAMES: &[&str] = &[
     "thursday", "friday", "saturday", "sunday", "let's", "lets", "please", "got", "agreed",
     "perfect", "cool", "fine", "quick", "quickly", "status", "page", "gateway", "checkout",
     "orders", "order", "redis", "postgres", "kafka", "slack", "zoom", "jira", "linear", "go",
-    "ahead", "done", "there", "today", "tomorrow", "tonight", "bridge", "call", "dev", "devs",
+    "ahead", "done", "there", "same", "me", "both", "also", "today", "tomorrow", "tonight", "bridge", "call", "dev", "devs",
 ];
 
 fn not_name(lower: &str, known: &[String]) -> bool {

@@ -21,7 +21,7 @@ static CHANGE_VERB: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(changed|lowered|raised|removed|dropped|added|lost|switched|broke|deleted|disabled|enabled|renamed|reduced|increased)\b")
 });
 static FACTOR: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b((we )?(also )?(had|have) no|there('s| is| was) no|we don't have|we didn't have|no canary|only alert on|alert is on the average|never fired|nothing paged|didn't page|no alert|made (it|things) worse|onto disk|gets (a bit )?worse every|goes first|skips review|without (a |an |the )?(canary|test|review|index|alert)|fell back to|count as the client's problem)\b")
+    re(r"\b((we )?(also )?(had|have) no|there('s| is| was) no|we don't have|we didn't have|no canary|only alert on|alert is on the average|never fired|nothing paged|didn't page|no alert|made (it|things) worse|onto disk|gets (a bit )?worse every|goes first|without (a |an |the )?(canary|test|review|index|alert)|fell back to|count as the client's problem)\b")
 });
 static DETECTION_GAP: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(nothing paged|never fired|no alert|didn't alert|didn't page|before any of our alerts|alert is on the average|only alert on|noticed before|spotted something before|nobody was paged|no one was paged)\b")
