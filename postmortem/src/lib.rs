@@ -12,9 +12,12 @@ pub mod eval;
 pub mod extract;
 pub mod input;
 pub mod record;
+pub mod render;
 pub mod text;
 
 pub use error::{Error, Result};
 pub use extract::{build_record, Options};
 pub use input::{load_transcripts, Call, Roster};
 pub use record::IncidentRecord;
+pub use render::render_all;
+pub use render::show::{read_record, show, View};

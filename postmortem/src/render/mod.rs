@@ -1,0 +1,53 @@
+//! Renderings of one record: `incident.json`, `postmortem.md` (standard or a
+//! user's template), three briefs, Jira and Linear CSV, and `show` views.
+
+pub mod briefs;
+pub mod csv;
+pub mod fmt;
+pub mod markdown;
+pub mod show;
+pub mod template;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::record::IncidentRecord;
+
+fn write(path: PathBuf, text: &str, out: &mut Vec<PathBuf>) -> Result<()> {
+    std::fs::write(&path, text).map_err(|source| Error::Write {
+        path: path.clone(),
+        source,
+    })?;
+    out.push(path);
+    Ok(())
+}
+
+/// Writes every artifact into `out_dir` and returns the paths written.
+/// With `template`, `postmortem.md` is rendered through that template instead of the standard one.
+pub fn render_all(r: &IncidentRecord, out_dir: &Path, template: Option<&Path>) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out_dir).map_err(|source| Error::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    let json = serde_json::to_string_pretty(r).map_err(|e| Error::Write {
+        path: out_dir.join("incident.json"),
+        source: std::io::Error::other(e),
+    })?;
+    write(out_dir.join("incident.json"), &(json + "\n"), &mut out)?;
+    let pm = match template {
+        Some(t) => template::render_file(t, r)?,
+        None => markdown::postmortem(r),
+    };
+    write(out_dir.join("postmortem.md"), &pm, &mut out)?;
+    write(out_dir.join("brief-exec.md"), &briefs::executive(r), &mut out)?;
+    write(out_dir.join("brief-engineering.md"), &briefs::engineering(r), &mut out)?;
+    write(out_dir.join("brief-support.md"), &briefs::support(r), &mut out)?;
+    let jira = out_dir.join("actions-jira.csv");
+    csv::write_jira(r, &jira)?;
+    out.push(jira);
+    let linear = out_dir.join("actions-linear.csv");
+    csv::write_linear(r, &linear)?;
+    out.push(linear);
+    Ok(out)
+}
