@@ -1,0 +1,117 @@
+//! `hotwash postmortem INPUT... [--roster R] [-o DIR]`: build the incident
+//! record from transcripts (or the call's audio) and write every artifact.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Args;
+use hotwash_postmortem::record::HypothesisStatus;
+use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
+
+/// Arguments of `hotwash postmortem`.
+#[derive(Debug, Args)]
+pub struct PostmortemArgs {
+    /// Transcripts (`transcribe -f json`/`-f jsonl`, or a hand-corrected
+    /// `.ref.json`), or the call's audio, which is transcribed first. Several
+    /// recordings of one incident are placed on one timeline by wall clock.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Roster TOML: speaker or track label → name, role, aliases.
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
+    /// Directory to write the record and renderings into.
+    #[arg(short = 'o', long = "out", value_name = "DIR", default_value = "postmortem")]
+    pub out: PathBuf,
+    /// Render postmortem.md through this minijinja template instead of the standard one.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Incident title (default: inferred).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Severity, e.g. SEV1 (default: as declared on the call).
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// Wall clock at the start of the earliest recording (RFC 3339), when the transcripts lack it.
+    #[arg(long, value_name = "RFC3339")]
+    pub start_utc: Option<DateTime<Utc>>,
+    /// The call's date for resolving due dates (YYYY-MM-DD; default: the start's date).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<NaiveDate>,
+    /// Incident id (default: inc-YYYYMMDD-HHMM from the start time).
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+fn is_transcript(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"))
+}
+
+// INTEGRATOR: replace the body with a call to
+// `crate::cmd::transcribe_for_postmortem(path, out_dir)` once it exists.
+/// Transcribes a call's audio into `out_dir` and returns the transcript's path.
+fn transcribe_audio(path: &Path, _out_dir: &Path) -> Result<PathBuf> {
+    anyhow::bail!(
+        "{}: audio input needs the engine: transcribe it first with `transcribe -f json`",
+        path.display()
+    )
+}
+
+/// Runs `hotwash postmortem`.
+pub fn run(args: PostmortemArgs) -> Result<()> {
+    let roster = match &args.roster {
+        Some(p) => Some(Roster::load(p)?),
+        None => None,
+    };
+    std::fs::create_dir_all(&args.out).with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
+    let mut transcripts = Vec::new();
+    for input in &args.inputs {
+        if !input.exists() {
+            anyhow::bail!("{}: no such file", input.display());
+        }
+        if is_transcript(input) {
+            transcripts.push(input.clone());
+        } else {
+            let t = transcribe_audio(input, &args.out)?;
+            println!("transcribed {} -> {}", input.display(), t.display());
+            transcripts.push(t);
+        }
+    }
+    let call = load_transcripts(&transcripts, roster.as_ref())?;
+    for w in &call.warnings {
+        eprintln!("warning: {w}");
+    }
+    let opts = Options {
+        id: args.id.clone(),
+        title: args.title.clone(),
+        severity: args.severity.clone(),
+        start_utc: args.start_utc,
+        date: args.date,
+    };
+    let record = build_record(&call, &opts);
+    let written = render_all(&record, &args.out, args.template.as_deref())?;
+    for p in &written {
+        println!("wrote {}", p.display());
+    }
+    println!(
+        "{}: {} timeline events, {} decisions, {} mitigations, {} action items, {} evidence",
+        record.incident.id,
+        record.timeline.len(),
+        record.decisions.len(),
+        record.mitigations.len(),
+        record.action_items.len(),
+        record.evidence.len()
+    );
+    if record.incident.start_utc.is_none() {
+        println!("flag: no wall-clock start in the transcripts; times are offsets (pass --start-utc)");
+    }
+    for a in record.action_items.iter().filter(|a| a.vague) {
+        println!("flag: vague action {} \"{}\": {}", a.id, a.action, a.vague_reasons.join(", "));
+    }
+    for h in record.hypotheses.iter().filter(|h| h.status == HypothesisStatus::Open) {
+        println!("flag: unconfirmed hypothesis \"{}\" [{}]", h.text, h.sources.join(", "));
+    }
+    Ok(())
+}
