@@ -79,7 +79,14 @@ fn commitment(s: &Sentence) -> Option<(usize, usize)> {
 /// Words after a commitment that make it no task: "I'll be IC", "I'll drop off".
 fn not_a_task(rest: &[&str]) -> bool {
     let first = rest.iter().find(|w| !matches!(**w, "also" | "just" | "only" | "now" | ","));
-    matches!(first.copied(), Some("be") | Some("drop") | Some("hop") | Some("leave") | Some("stay") | Some("let") | Some("try") | Some("check") | Some("look") | Some("keep") | Some("watch") | Some("say") | Some("ask") | Some("see") | Some("need") | None)
+    matches!(first.copied(), Some("be") | Some("drop") | Some("hop") | Some("leave") | Some("stay") | Some("let") | Some("try") | Some("say") | Some("ask") | Some("need") | None)
+}
+
+/// Words after a commitment that are usually part of the live investigation
+/// ("I'll check the logs") unless a deadline makes them a follow-up.
+fn investigation(rest: &[&str]) -> bool {
+    let first = rest.iter().find(|w| !matches!(**w, "also" | "just" | "only" | "now" | ","));
+    matches!(first.copied(), Some("check") | Some("look") | Some("keep") | Some("watch") | Some("see") | Some("pull") | Some("dig") | Some("grab"))
 }
 
 /// Only acceptance of something already said: "I'll take that", "I can do that".
@@ -153,6 +160,10 @@ fn starts_item(ctx: &Ctx, s: &Sentence, following: &[&Sentence], today: Option<N
             .collect();
         let dated = dated_here(s) || later.iter().any(|f| dated_here(f));
         let planned = later.iter().any(|f| has(&cues::VERIFICATION, &f.norm));
+        let deadline = today.is_some_and(|d| dates::due_date(&s.toks, d).is_some_and(|x| x.deadline));
+        if investigation(&rest) && !deadline {
+            return None;
+        }
         if owns || dated || planned {
             return Some(Start::SelfAssigned);
         }
@@ -179,16 +190,12 @@ fn refers_back(s: &Sentence) -> bool {
 fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> String {
     let mut t = text.trim().trim_end_matches(['.', '!', '?']).to_string();
     if let Some(d) = due_said {
-        for pre in [", due ", " due ", ", by ", " by ", ", "] {
-            let pat = format!("{pre}{d}");
-            if let Some(p) = t.find(&pat) {
+        let lower = t.to_lowercase();
+        let dl = d.to_lowercase();
+        for pat in [format!(", due {dl}"), format!(" due {dl}"), format!(", {dl}"), format!(" {dl}"), format!("{dl} ")] {
+            if let Some(p) = lower.find(&pat) {
                 t = format!("{}{}", &t[..p], &t[p + pat.len()..]);
                 break;
-            }
-        }
-        if let Some(p) = t.find(d) {
-            if p == 0 || t[..p].trim().is_empty() || (t[..p].trim_end().ends_with("I'll") || t[..p].trim_end().ends_with("And")) {
-                t = format!("{}{}", &t[..p], &t[p + d.len()..]);
             }
         }
     }
@@ -327,6 +334,26 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
             let after_recovery = recovered_at.is_some_and(|r| s.offset_s >= r);
             let continuing = current.is_some() && (has(&cues::VERIFICATION, &s.norm) || refers_back(s) || s.norm.starts_with("due ") || s.question);
             let following: Vec<&Sentence> = sents.iter().filter(|&&k| k > i).map(|&k| &ctx.sents[k]).collect();
+            // "Sure, I'll send it tomorrow" answers the item assigned just before: same item.
+            let answers_previous = current.is_none()
+                && refers_back(s)
+                && drafts.last().is_some_and(|d| {
+                    matches!(d.start, Start::Assigned(_) | Start::Marker(_))
+                        && ctx.sents[d.sent].utt + 1 == u
+                        && s.offset_s - ctx.sents[d.sent].offset_s < 60.0
+                });
+            if answers_previous {
+                let who = ctx.who(s);
+                if let Some(d) = drafts.last_mut() {
+                    d.scope.push(i);
+                    if d.owner.is_none() || d.owner == who {
+                        d.owner = d.owner.clone().or(who);
+                        d.owner_how = Some("accepted".into());
+                    }
+                }
+                current = Some(drafts.len() - 1);
+                continue;
+            }
             let start = if continuing { None } else { starts_item(ctx, s, &following, today, after_recovery) };
             match start {
                 Some(st) => {
@@ -382,13 +409,11 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
     // Owners from acceptance ("Yep, I'll take that") and from who was asked.
     for d in drafts.iter_mut() {
         let s = &ctx.sents[d.sent];
-        if d.owner.is_none() && d.start == Start::SelfAssigned {
+        if d.owner.is_none() && d.start == Start::SelfAssigned && refers_back(s) {
             if let Some((_, n, text)) = request_for(ctx, d.sent, None) {
                 d.owner = Some(n);
                 d.owner_how = Some("addressed".into());
-                if refers_back(s) {
-                    d.action_from = Some(text);
-                }
+                d.action_from = Some(text);
             }
         }
         if matches!(d.start, Start::Marker(_) | Start::Assigned(_)) {
@@ -457,9 +482,21 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
         Some(a) => a.clone(),
         None => clean_action(&s.text, due.as_ref().map(|x| x.said.as_str()), d.owner.as_deref()),
     };
-    if verification.is_some() {
-        if let Some(p) = action.to_lowercase().find(", and i'll only") {
-            action.truncate(p);
+    // The plan said in the same sentence is the verification, not the task.
+    if let Some(v) = &verification {
+        let lower = action.to_lowercase();
+        let head: String = v.to_lowercase().chars().take(12).collect();
+        if let Some(p) = lower.find(&head).filter(|&p| p > 0) {
+            let cut = lower[..p].rfind([',', ';']).filter(|&c| p - c < 30).unwrap_or(p);
+            let mut a = action[..cut].trim_end().to_string();
+            for tail in [" and i'll only", " and i'll", " and we'll", ", and", " and", ","] {
+                if a.to_lowercase().ends_with(tail) {
+                    a.truncate(a.len() - tail.len());
+                }
+            }
+            if a.split_whitespace().count() >= 3 {
+                action = a;
+            }
         }
     }
     let scope_text: String = d.scope.iter().map(|&i| ctx.sents[i].norm.clone()).collect::<Vec<_>>().join(" ");

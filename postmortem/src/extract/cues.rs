@@ -13,7 +13,7 @@ fn re(p: &str) -> Regex {
 
 /// Strong hedges: a guess, whatever else the sentence says.
 pub static STRONG_HEDGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(might|may be|could be|could it be|maybe|perhaps|possibly|probably|my guess|i guess|i'd guess|just a guess|a guess|first guess|i'm guessing|my bet|i bet|i suspect|i'm suspecting|suspicion|i wonder if|wondering if|my theory|theory is|hunch|my money is on|not sure but|i'm thinking it's|i'd say it's|likely)\b")
+    re(r"\b(might|may be|could be|could also be|may also be|could it be|maybe|perhaps|possibly|probably|my guess|i guess|i'd guess|just a guess|a guess|first guess|i'm guessing|my bet|i bet|i suspect|i'm suspecting|suspicion|i wonder if|wondering if|my theory|theory is|hunch|my money is on|not sure but|i'm thinking it's|i'd say it's|likely)\b")
 });
 
 /// Weak hedges: "I think" and friends, often used assertively.

@@ -27,7 +27,7 @@ static RATIONALE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Verbs that start an instruction.
-const IMPERATIVE: &[&str] = &[
+pub const IMPERATIVE: &[&str] = &[
     "roll", "revert", "restart", "reboot", "bounce", "scale", "drain", "disable", "enable", "turn",
     "switch", "flip", "toggle", "pause", "purge", "flush", "clear", "block", "throttle", "reroute",
     "redirect", "shift", "add", "bump", "raise", "lower", "increase", "decrease", "patch", "push",
@@ -328,7 +328,13 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
             Some(d) if explicit && ctx.sents[cue].toks.iter().filter(|t| t.is_word()).count() <= 2 => d,
             _ => cue,
         };
-        let decision_text = clean_decision(&ctx.sents[main].text);
+        let mut decision_text = clean_decision(&ctx.sents[main].text);
+        // "Let's go with the flag. Omar, turn off the flag.": the choice and its instruction.
+        if explicit && main == cue {
+            if let Some(d) = directive.filter(|&d| d != cue && is_mitigating(&ctx.sents[d].norm)) {
+                decision_text = format!("{decision_text}: {}", clean_decision(&ctx.sents[d].text));
+            }
+        }
         let decision_text = if decision_text.is_empty() {
             clean_decision(&ctx.sents[cue].text)
         } else {

@@ -87,6 +87,23 @@ fn intro_role(norm: &str) -> Option<String> {
     }
 }
 
+/// A capitalised word used to address someone: "Lina, can you…", "Yes, Omar, turn…".
+pub fn vocative(s: &Sentence, known: &[String]) -> Option<String> {
+    let t = &s.toks;
+    let mut i = 0;
+    while i < t.len() && (t[i].is_punct() || matches!(t[i].lower.as_str(), "yes" | "yeah" | "okay" | "ok" | "so" | "and" | "right" | "great" | "thanks" | "thank" | "you")) {
+        i += 1;
+    }
+    let name = t.get(i)?;
+    if !name_like(name, known) || t.get(i + 1).map(|x| x.lower.as_str()) != Some(",") {
+        return None;
+    }
+    let next = t.get(i + 2)?.lower.as_str();
+    let asks = matches!(next, "can" | "could" | "would" | "will" | "please" | "how" | "what" | "when" | "where" | "do" | "did" | "are" | "is" | "you" | "go" | "keep" | "pull" | "check" | "look")
+        || super::decisions::IMPERATIVE.contains(&next);
+    asks.then(|| name.text.clone())
+}
+
 /// Whether the sentence's speaker takes the commander role.
 pub fn takes_command(s: &Sentence) -> bool {
     let n = &s.norm;
@@ -124,6 +141,14 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
         names.extend(k.aliases.iter().filter(|a| a.chars().all(|c| c.is_alphabetic() || c == ' ')).cloned());
         if let Some(r) = &k.role {
             roles.insert(k.name.clone(), r.clone());
+        }
+    }
+    // People addressed by name ("Lina, can you…", "Yes, Omar, turn…") are on the call too.
+    for s in sents {
+        if let Some(n) = vocative(s, &names) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
         }
     }
     let mut speaker: Vec<Option<String>> = call.utterances.iter().map(|u| u.speaker.clone()).collect();

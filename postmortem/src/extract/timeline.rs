@@ -33,7 +33,7 @@ static COMMS: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(status page (update|post)|post (a|on the|to the) status page|status page update|tell (them|customers|merchants|the agents)|targeted email|email (to )?the|send(ing)? (that|it|this|an? \w+) to the (agents|customers|merchants|tenants)|update the agents|all clear|macro for|customer update|holding statement|in writing|send an? (update|email|notice)|notify (customers|the))\b")
 });
 static HANDOFF: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(taking over|take over|handing (it )?over|hand(ing)? off|handoff|hand-off|summary for|catch me up|i've got it from here|i'll drop off|shift change)\b")
+    re(r"\b(taking over|take over|picking up from|handing (it )?over|hand(ing)? off|handoff|hand-off|summary for|catch me up|i've got it from here|i'll drop off|shift change)\b")
 });
 static RECOVERY: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(recovery confirmed|confirm(ed)? recovery|calling (it )?(recovery|recovered|mitigated|resolved)|calling recovery|we've recovered|fully recovered|back to normal|which is our normal|is our normal|back down to|can load \w+ again|working again|mitigated at|resolved at|recovered at)\b")
@@ -60,14 +60,14 @@ pub fn recovery_offset(ctx: &Ctx) -> Option<f64> {
 
 fn kind_of(s: &Sentence, detected: bool) -> Option<EventKind> {
     let n = &s.norm;
-    if s.question && !has(&COMMS, n) {
+    if s.question {
         return None;
-    }
-    if is_recovery(s) {
-        return Some(EventKind::Recovery);
     }
     if has(&HANDOFF, n) {
         return Some(EventKind::Handoff);
+    }
+    if is_recovery(s) {
+        return Some(EventKind::Recovery);
     }
     if has(&DECLARATION, n) && n.contains("sev") || n.contains("declaring") {
         return Some(EventKind::Declaration);
@@ -87,7 +87,8 @@ fn kind_of(s: &Sentence, detected: bool) -> Option<EventKind> {
     if has(&CHANGE, n) {
         return Some(EventKind::Change);
     }
-    if has(&TRIAGE, n) || has(&cues::CONFIRM, n) || has(&cues::REFUTE, n) {
+    let planning = has(&cues::PROPOSAL, n) || n.contains(" will ") || n.contains("going to");
+    if !planning && (has(&TRIAGE, n) || has(&cues::CONFIRM, n) || has(&cues::REFUTE, n)) {
         return Some(EventKind::Triage);
     }
     None
