@@ -1,2 +1,46 @@
-//! `hotwash`: the incident workflow binary.
-fn main() {}
+//! `hotwash`: the incident workflow — models, transcription, postmortems.
+
+use clap::{Parser, Subcommand};
+use hotwash::cmd;
+
+/// Turn an incident's war-room call into an auditable postmortem, offline.
+#[derive(Debug, Parser)]
+#[command(name = "hotwash", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List, fetch and verify whisper models.
+    Models(cmd::models::ModelsArgs),
+    /// List audio input devices (the default marked).
+    Devices(cmd::devices::DevicesArgs),
+    /// Transcribe recordings (same as the `transcribe` binary).
+    Transcribe(cmd::transcribe::TranscribeArgs),
+    /// Evaluate transcription or postmortem extraction against references.
+    Eval {
+        #[command(subcommand)]
+        what: EvalCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// Word error rate, realtime factor and peak memory on recordings with references.
+    Asr(cmd::eval_asr::EvalAsrArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Models(a) => cmd::models::run(a).map(|()| 0),
+        Command::Devices(a) => cmd::devices::run(a).map(|()| 0),
+        Command::Transcribe(a) => cmd::transcribe::run(a),
+        Command::Eval { what } => match what {
+            EvalCommand::Asr(a) => cmd::eval_asr::run(a).map(|()| 0),
+        },
+    };
+    std::process::exit(hotwash::exit_code(result));
+}

@@ -6,15 +6,31 @@
 //! wires them together with bounded crossbeam channels so memory stays
 //! bounded whatever the recording's length.
 
+pub mod capture;
+pub mod error;
+pub mod format;
+pub mod guard;
+pub mod pipeline;
+pub mod reorder;
 pub mod resample;
 pub mod segment;
 pub mod sink;
 pub mod source;
+pub mod transcriber;
 pub mod utterance;
 pub mod vad;
+pub mod window;
 
+pub use error::EngineError;
+pub use pipeline::{Pipeline, PipelineBuilder, Track};
 pub use sink::Sink;
 pub use utterance::{RecordingInfo, Summary, Utterance, Word};
 
 /// The sample rate every stage after resampling works at (whisper's rate).
 pub const SAMPLE_RATE: u32 = 16_000;
+
+/// Silences whisper.cpp's and ggml's own logging (it writes to stderr).
+pub(crate) fn quiet_whisper_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(whisper_rs::install_logging_hooks);
+}

@@ -1,0 +1,128 @@
+//! Guards against whisper's known failure modes: text invented over silence
+//! or noise, repetition loops, and non-speech annotations.
+
+/// Thresholds for dropping text whisper probably invented.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GuardConfig {
+    /// A segment whose no-speech probability is above this…
+    pub no_speech_threshold: f32,
+    /// …and whose average log-probability is below this is dropped.
+    pub logprob_threshold: f32,
+    /// Any segment with an average log-probability below this is dropped.
+    pub min_logprob: f32,
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        Self {
+            no_speech_threshold: 0.6,
+            logprob_threshold: -1.0,
+            min_logprob: -2.0,
+        }
+    }
+}
+
+impl GuardConfig {
+    /// True when a segment with these scores is likely invented (silence, noise).
+    pub fn is_hallucination(&self, no_speech_prob: f32, avg_logprob: f32) -> bool {
+        (no_speech_prob > self.no_speech_threshold && avg_logprob < self.logprob_threshold)
+            || avg_logprob < self.min_logprob
+    }
+}
+
+/// True when a word is a non-speech annotation such as `[BLANK_AUDIO]`,
+/// `(music)` or `*laughs*` rather than something said.
+pub fn is_annotation(word: &str) -> bool {
+    let w = word.trim();
+    let pairs = [('[', ']'), ('(', ')'), ('*', '*'), ('♪', '♪')];
+    w.len() >= 2
+        && pairs
+            .iter()
+            .any(|&(open, close)| w.starts_with(open) && w.ends_with(close))
+}
+
+/// Normalised form used to compare words for repetition (case and punctuation ignored).
+fn norm(word: &str) -> String {
+    word.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Finds repetition loops in a word sequence and returns the indices of the
+/// words to keep: a phrase of 2–12 words repeated three or more times in a
+/// row, or a single word repeated more than three times, keeps one copy.
+pub fn collapse_repeats(words: &[&str]) -> Vec<usize> {
+    let normed: Vec<String> = words.iter().map(|w| norm(w)).collect();
+    let mut keep = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let mut skipped = false;
+        for n in 1..=12usize {
+            let min_repeats = if n == 1 { 4 } else { 3 };
+            if i + n * min_repeats > words.len() {
+                break;
+            }
+            if normed[i..i + n].iter().all(|w| w.is_empty()) {
+                continue;
+            }
+            let mut reps = 1;
+            while i + (reps + 1) * n <= words.len()
+                && normed[i + reps * n..i + (reps + 1) * n] == normed[i..i + n]
+            {
+                reps += 1;
+            }
+            if reps >= min_repeats {
+                keep.extend(i..i + n);
+                i += reps * n;
+                skipped = true;
+                break;
+            }
+        }
+        if !skipped {
+            keep.push(i);
+            i += 1;
+        }
+    }
+    keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hallucination_needs_both_signals() {
+        let g = GuardConfig::default();
+        assert!(g.is_hallucination(0.9, -1.5));
+        assert!(!g.is_hallucination(0.9, -0.3));
+        assert!(!g.is_hallucination(0.1, -1.5));
+        assert!(g.is_hallucination(0.1, -2.5));
+    }
+
+    #[test]
+    fn annotations() {
+        assert!(is_annotation("[BLANK_AUDIO]"));
+        assert!(is_annotation(" (music)"));
+        assert!(is_annotation("*sigh*"));
+        assert!(!is_annotation("rollback"));
+        assert!(!is_annotation("("));
+    }
+
+    #[test]
+    fn collapses_phrase_loops() {
+        let words: Vec<&str> = "we roll back. we roll back. we roll back. we roll back. done"
+            .split(' ')
+            .collect();
+        let kept: Vec<&str> = collapse_repeats(&words).iter().map(|&i| words[i]).collect();
+        assert_eq!(kept, vec!["we", "roll", "back.", "done"]);
+    }
+
+    #[test]
+    fn keeps_ordinary_repeats() {
+        let words: Vec<&str> = "no no we said that that is fine".split(' ').collect();
+        assert_eq!(collapse_repeats(&words).len(), words.len());
+        let words: Vec<&str> = "go go go go go".split(' ').collect();
+        assert_eq!(collapse_repeats(&words), vec![0]);
+    }
+}

@@ -1,0 +1,760 @@
+//! The pipeline: sources → resample → segment → pack → whisper workers →
+//! reorder → sink, wired with bounded crossbeam channels.
+//!
+//! Threads: per track one decode thread and one DSP thread (resample, VAD
+//! segmentation, window packing); `workers` whisper threads shared by all
+//! tracks; the caller's thread reorders and feeds the sink. Audio blocks are
+//! recycled between the decode and DSP threads, so the audio path does not
+//! allocate once warm, and every channel is bounded, so memory stays flat
+//! whatever the recording's length.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use crossbeam_channel::{bounded, Receiver, Sender};
+
+use crate::error::EngineError;
+use crate::reorder::Reorder;
+use crate::resample::{ChannelMode, Resampler};
+use crate::segment::{Segmenter, SegmenterConfig};
+use crate::sink::Sink;
+use crate::source::{AudioSource, SourceFormat};
+use crate::transcriber::{Model, TranscriberConfig, WindowResult, Worker};
+use crate::utterance::{RecordingInfo, Summary, Utterance, Word};
+use crate::vad::VadConfig;
+use crate::window::{PackerConfig, Window, WindowPacker};
+use crate::SAMPLE_RATE;
+
+/// One input to a pipeline: a source and who is speaking on it.
+pub struct Track {
+    /// Track name (`"main"`, a participant's name, a device).
+    pub name: String,
+    /// Speaker label for the utterances, when the track is one person.
+    pub speaker: Option<String>,
+    /// Where the audio comes from.
+    pub source: Box<dyn AudioSource>,
+    /// Split every channel into a track of its own (one speaker per channel).
+    pub split_channels: bool,
+}
+
+impl Track {
+    /// A track named `name` reading `source`, downmixed, no speaker label.
+    pub fn new(name: impl Into<String>, source: Box<dyn AudioSource>) -> Self {
+        Self {
+            name: name.into(),
+            speaker: None,
+            source,
+            split_channels: false,
+        }
+    }
+}
+
+/// When the packer hands a window to the workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// Fill windows up to the maximum: deterministic, best throughput (files).
+    Full,
+    /// Hand over as soon as a worker is idle: lowest latency (live capture).
+    Eager,
+}
+
+/// Live counters a progress display can poll from another thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    read_ms: AtomicU64,
+    released_ms: AtomicU64,
+    duration_ms: AtomicU64,
+    queued_windows: AtomicU64,
+}
+
+impl Progress {
+    /// Seconds of audio read so far (the slowest track).
+    pub fn read_seconds(&self) -> f64 {
+        self.read_ms.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+    /// Seconds of the recording whose utterances have all reached the sink.
+    pub fn done_seconds(&self) -> f64 {
+        self.released_ms.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+    /// Total duration when the container states it, else `None`.
+    pub fn duration_seconds(&self) -> Option<f64> {
+        match self.duration_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(ms as f64 / 1000.0),
+        }
+    }
+    /// Windows waiting for or inside a worker (the backlog).
+    pub fn queued_windows(&self) -> u64 {
+        self.queued_windows.load(Ordering::Relaxed)
+    }
+}
+
+/// Flags to stop a running pipeline from another thread (Ctrl-C, a timer).
+#[derive(Debug, Default)]
+pub struct StopHandle {
+    stop_reading: AtomicBool,
+    abort: Arc<AtomicBool>,
+}
+
+impl StopHandle {
+    /// Stop reading input; speech already read is still transcribed and delivered.
+    pub fn stop(&self) {
+        self.stop_reading.store(true, Ordering::SeqCst);
+    }
+    /// Stop now: abandon work in flight.
+    pub fn abort(&self) {
+        self.stop_reading.store(true, Ordering::SeqCst);
+        self.abort.store(true, Ordering::SeqCst);
+    }
+    /// True once [`StopHandle::stop`] or [`StopHandle::abort`] was called.
+    pub fn is_stopped(&self) -> bool {
+        self.stop_reading.load(Ordering::SeqCst)
+    }
+}
+
+/// Builds a [`Pipeline`].
+#[derive(Debug, Default)]
+pub struct PipelineBuilder {
+    model: Option<Arc<Model>>,
+    model_path: Option<std::path::PathBuf>,
+    workers: Option<usize>,
+    transcriber: TranscriberConfig,
+    threads_set: bool,
+    vad: Option<VadConfig>,
+    segmenter: Option<SegmenterConfig>,
+    packer: PackerConfig,
+    packing: Option<Packing>,
+    start_utc: Option<DateTime<Utc>>,
+}
+
+/// The number of CPU cores available to this process.
+pub fn available_cores() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl PipelineBuilder {
+    /// Load the model from this ggml file at `build()`.
+    pub fn model_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.model_path = Some(path.into());
+        self
+    }
+    /// Use an already loaded model (share one between pipelines).
+    pub fn model(mut self, model: Arc<Model>) -> Self {
+        self.model = Some(model);
+        self
+    }
+    /// Number of whisper workers (each with its own state).
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = Some(n.max(1));
+        self
+    }
+    /// Compute threads per worker.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.transcriber.threads = n.max(1);
+        self.threads_set = true;
+        self
+    }
+    /// Whisper settings (decoding, prompt, language, guards). Keeps `threads` if set.
+    pub fn transcriber(mut self, config: TranscriberConfig) -> Self {
+        let threads = self.transcriber.threads;
+        self.transcriber = config;
+        if self.threads_set {
+            self.transcriber.threads = threads;
+        }
+        self
+    }
+    /// Voice activity detector.
+    pub fn vad(mut self, vad: VadConfig) -> Self {
+        self.vad = Some(vad);
+        self
+    }
+    /// Speech segmentation settings.
+    pub fn segmenter(mut self, config: SegmenterConfig) -> Self {
+        self.segmenter = Some(config);
+        self
+    }
+    /// Window packing settings.
+    pub fn packer(mut self, config: PackerConfig) -> Self {
+        self.packer = config;
+        self
+    }
+    /// When windows are handed to workers.
+    pub fn packing(mut self, packing: Packing) -> Self {
+        self.packing = Some(packing);
+        self
+    }
+    /// Wall-clock time at offset 0 (overrides the file's creation time).
+    pub fn start_utc(mut self, t: DateTime<Utc>) -> Self {
+        self.start_utc = Some(t);
+        self
+    }
+
+    /// Loads the model (if a path was given) and checks the settings.
+    pub fn build(self) -> Result<Pipeline, EngineError> {
+        let model = match (self.model, self.model_path) {
+            (Some(m), _) => m,
+            (None, Some(p)) => Model::load(&p)?,
+            (None, None) => return Err(EngineError::Config("no model given".into())),
+        };
+        let cores = available_cores();
+        let (workers, threads) = match (self.workers, self.threads_set) {
+            (Some(w), true) => (w, self.transcriber.threads),
+            (Some(w), false) => (w, (cores / w).max(1)),
+            (None, true) => (
+                (cores / self.transcriber.threads).max(1),
+                self.transcriber.threads,
+            ),
+            (None, false) => default_split(cores),
+        };
+        let mut transcriber = self.transcriber;
+        transcriber.threads = threads;
+        Ok(Pipeline {
+            model,
+            workers,
+            transcriber,
+            vad: self.vad.unwrap_or(VadConfig::WebRtc { aggressiveness: 2 }),
+            segmenter: self.segmenter.unwrap_or_default(),
+            packer: self.packer,
+            packing: self.packing.unwrap_or(Packing::Full),
+            start_utc: self.start_utc,
+            progress: Arc::new(Progress::default()),
+            stop: Arc::new(StopHandle::default()),
+        })
+    }
+}
+
+/// Workers × threads for `cores` cores, chosen by measurement (see README):
+/// on two cores, two single-threaded workers beat one two-threaded worker,
+/// since whisper's small matrices scale poorly across threads.
+pub fn default_split(cores: usize) -> (usize, usize) {
+    match cores {
+        0 | 1 => (1, 1),
+        2..=3 => (2, 1),
+        n => (n / 2, 2),
+    }
+}
+
+/// A configured pipeline; [`Pipeline::run`] transcribes tracks into a sink.
+pub struct Pipeline {
+    model: Arc<Model>,
+    workers: usize,
+    transcriber: TranscriberConfig,
+    vad: VadConfig,
+    segmenter: SegmenterConfig,
+    packer: PackerConfig,
+    packing: Packing,
+    start_utc: Option<DateTime<Utc>>,
+    progress: Arc<Progress>,
+    stop: Arc<StopHandle>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("model", &self.model.path())
+            .field("workers", &self.workers)
+            .field("threads", &self.transcriber.threads)
+            .finish()
+    }
+}
+
+/// What flows from the tracks and workers to the ordering thread.
+enum Event {
+    Dispatched { track: usize, seq: u64, start: f64 },
+    Watermark { track: usize, time: f64 },
+    TrackDone { track: usize },
+    Result { track: usize, seq: u64, result: Result<WindowResult, EngineError>, speech: f64 },
+    Warning(String),
+    Failed(EngineError),
+}
+
+/// Per output stream (track after channel split): its name and speaker.
+#[derive(Debug, Clone)]
+struct StreamMeta {
+    name: String,
+    speaker: Option<String>,
+}
+
+impl Pipeline {
+    /// Starts building a pipeline.
+    pub fn builder() -> PipelineBuilder {
+        PipelineBuilder::default()
+    }
+
+    /// Live counters for a progress display.
+    pub fn progress(&self) -> Arc<Progress> {
+        Arc::clone(&self.progress)
+    }
+
+    /// Flags to stop the run from another thread.
+    pub fn stop_handle(&self) -> Arc<StopHandle> {
+        Arc::clone(&self.stop)
+    }
+
+    /// The loaded model.
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+
+    /// Workers and threads per worker in use.
+    pub fn parallelism(&self) -> (usize, usize) {
+        (self.workers, self.transcriber.threads)
+    }
+
+    /// Transcribes `tracks` and pushes utterances, in start-time order, into
+    /// `sink`. Whatever was transcribed before an error has reached the sink,
+    /// and `finish` is called, before the error is returned.
+    pub fn run<S: Sink>(&self, tracks: Vec<Track>, sink: &mut S) -> Result<Summary, EngineError> {
+        let started = Instant::now();
+        if tracks.is_empty() {
+            return Err(EngineError::Config("no input tracks".into()));
+        }
+        // Streams after channel splitting, and their metadata.
+        let mut metas: Vec<StreamMeta> = Vec::new();
+        let mut info = RecordingInfo {
+            model: self.model.path().display().to_string(),
+            start_utc: self.start_utc,
+            ..RecordingInfo::default()
+        };
+        let mut first_streams = Vec::with_capacity(tracks.len());
+        for t in &tracks {
+            let fmt = t.source.format();
+            first_streams.push(metas.len());
+            if t.split_channels && fmt.channels > 1 {
+                for ch in 0..fmt.channels {
+                    let label = channel_label(ch, fmt.channels);
+                    let name = if tracks.len() == 1 {
+                        label.clone()
+                    } else {
+                        format!("{}.{label}", t.name)
+                    };
+                    metas.push(StreamMeta {
+                        speaker: Some(name.clone()),
+                        name,
+                    });
+                }
+            } else {
+                metas.push(StreamMeta {
+                    name: t.name.clone(),
+                    speaker: t.speaker.clone(),
+                });
+            }
+            info.sources.push(t.source.name().to_string());
+            if info.start_utc.is_none() {
+                info.start_utc = t.source.start_utc();
+            }
+            if let Some(d) = t.source.duration() {
+                info.duration = Some(info.duration.map_or(d, |x: f64| x.max(d)));
+            }
+        }
+        info.tracks = metas.iter().map(|m| m.name.clone()).collect();
+        if let Some(d) = info.duration {
+            self.progress
+                .duration_ms
+                .store((d * 1000.0) as u64, Ordering::Relaxed);
+        }
+
+        sink.begin(&info)
+            .map_err(|e| EngineError::Sink(Box::new(e)))?;
+
+        let (work_tx, work_rx) = bounded::<Window>(self.workers * 2);
+        let (event_tx, event_rx) = bounded::<Event>(1024);
+        let read_positions: Arc<Vec<AtomicU64>> =
+            Arc::new((0..tracks.len()).map(|_| AtomicU64::new(0)).collect());
+
+        let outcome = thread::scope(|scope| {
+            // Whisper workers.
+            let mut worker_handles = Vec::new();
+            for _ in 0..self.workers {
+                let rx = work_rx.clone();
+                let tx = event_tx.clone();
+                let model = Arc::clone(&self.model);
+                let config = self.transcriber.clone();
+                let abort = Arc::clone(&self.stop.abort);
+                let progress = Arc::clone(&self.progress);
+                worker_handles.push(scope.spawn(move || {
+                    let mut worker = match Worker::new(model, config) {
+                        Ok(w) => w,
+                        Err(e) => {
+                            let _ = tx.send(Event::Failed(e));
+                            return;
+                        }
+                    };
+                    for window in rx.iter() {
+                        let result = if abort.load(Ordering::Relaxed) {
+                            Ok(WindowResult::default())
+                        } else {
+                            worker.transcribe(&window, &abort)
+                        };
+                        progress.queued_windows.fetch_sub(1, Ordering::Relaxed);
+                        let ev = Event::Result {
+                            track: window.track,
+                            seq: window.seq,
+                            result,
+                            speech: window.speech_seconds(),
+                        };
+                        if tx.send(ev).is_err() {
+                            return;
+                        }
+                    }
+                }));
+            }
+            drop(work_rx);
+
+            // Per-track decode and DSP threads.
+            for (i, track) in tracks.into_iter().enumerate() {
+                let first_stream = first_streams[i];
+                let n_streams = if track.split_channels {
+                    track.source.format().channels.max(1) as usize
+                } else {
+                    1
+                };
+                let (block_tx, block_rx) = bounded::<Result<Vec<f32>, EngineError>>(8);
+                let (recycle_tx, recycle_rx) = bounded::<Vec<f32>>(10);
+                let stop = Arc::clone(&self.stop);
+                let format = track.source.format();
+                let source = track.source;
+                let events = event_tx.clone();
+                scope.spawn(move || decode_loop(source, &stop, block_tx, recycle_rx, events));
+                let front = Front {
+                    track_index: i,
+                    format,
+                    first_stream,
+                    n_streams,
+                    split: track.split_channels,
+                    vad: self.vad.clone(),
+                    segmenter: self.segmenter.clone(),
+                    packer: self.packer,
+                    packing: self.packing,
+                    progress: Arc::clone(&self.progress),
+                    positions: Arc::clone(&read_positions),
+                };
+                let work = work_tx.clone();
+                let events = event_tx.clone();
+                scope.spawn(move || front.run(block_rx, recycle_tx, work, events));
+            }
+            drop(work_tx);
+            drop(event_tx);
+
+            self.order(metas.clone(), info.start_utc, event_rx, sink, started)
+        });
+        outcome
+    }
+
+    /// The ordering loop on the caller's thread: reorders results and feeds the sink.
+    fn order<S: Sink>(
+        &self,
+        metas: Vec<StreamMeta>,
+        start_utc: Option<DateTime<Utc>>,
+        events: Receiver<Event>,
+        sink: &mut S,
+        started: Instant,
+    ) -> Result<Summary, EngineError> {
+        let mut reorder = Reorder::new(metas.len());
+        let mut summary = Summary::default();
+        let mut first_error: Option<EngineError> = None;
+        let mut sink_open = true;
+        let mut dropped = 0usize;
+        let mut next_id = 0u64;
+        for event in events.iter() {
+            match event {
+                Event::Dispatched { track, seq, start } => reorder.dispatched(track, seq, start),
+                Event::Watermark { track, time } => reorder.watermark(track, time),
+                Event::TrackDone { track } => reorder.track_done(track),
+                Event::Warning(w) => summary.warnings.push(w),
+                Event::Failed(e) => {
+                    self.stop.stop();
+                    first_error.get_or_insert(e);
+                }
+                Event::Result {
+                    track,
+                    seq,
+                    result,
+                    speech,
+                } => {
+                    summary.speech_seconds += speech;
+                    match result {
+                        Ok(r) => {
+                            dropped += r.dropped;
+                            reorder.completed(track, seq, r.drafts);
+                        }
+                        Err(e) => {
+                            reorder.completed(track, seq, Vec::new());
+                            self.stop.stop();
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+            while let Some((stream, draft)) = reorder.pop() {
+                if !sink_open {
+                    continue;
+                }
+                let meta = &metas[stream];
+                let u = Utterance {
+                    id: next_id,
+                    track: meta.name.clone(),
+                    speaker: meta.speaker.clone(),
+                    start: draft.start,
+                    end: draft.end,
+                    wall_start: start_utc
+                        .map(|t| t + chrono::Duration::milliseconds((draft.start * 1000.0) as i64)),
+                    text: draft.text,
+                    words: draft
+                        .words
+                        .into_iter()
+                        .map(|w| Word {
+                            text: w.text.trim().to_string(),
+                            start: w.start,
+                            end: w.end,
+                            probability: w.probability,
+                        })
+                        .collect(),
+                    avg_logprob: draft.avg_logprob,
+                    no_speech_prob: draft.no_speech_prob,
+                };
+                next_id += 1;
+                match sink.utterance(&u) {
+                    Ok(true) => summary.utterances += 1,
+                    Ok(false) => {
+                        summary.utterances += 1;
+                        sink_open = false;
+                        summary.stopped_early = true;
+                        self.stop.abort();
+                    }
+                    Err(e) => {
+                        sink_open = false;
+                        self.stop.abort();
+                        first_error.get_or_insert(EngineError::Sink(Box::new(e)));
+                    }
+                }
+            }
+            let released = reorder.released_until();
+            let released = if released.is_finite() {
+                released
+            } else {
+                self.progress.read_seconds()
+            };
+            self.progress
+                .released_ms
+                .store((released.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+        }
+        summary.audio_seconds = self.progress.read_seconds();
+        summary.elapsed_seconds = started.elapsed().as_secs_f64();
+        if self.stop.is_stopped() {
+            summary.stopped_early = true;
+        }
+        if dropped > 0 {
+            summary.warnings.push(format!(
+                "dropped {dropped} segment(s) whisper probably invented over silence or noise"
+            ));
+        }
+        if sink_open || first_error.is_none() {
+            sink.finish(&summary)
+                .map_err(|e| EngineError::Sink(Box::new(e)))?;
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
+    }
+}
+
+/// Human label for channel `ch` of `n`: left/right for stereo, ch1… otherwise.
+fn channel_label(ch: u16, n: u16) -> String {
+    match (n, ch) {
+        (2, 0) => "left".into(),
+        (2, 1) => "right".into(),
+        _ => format!("ch{}", ch + 1),
+    }
+}
+
+/// Reads blocks from a source until it ends, errors, or reading is stopped.
+fn decode_loop(
+    mut source: Box<dyn AudioSource>,
+    stop: &StopHandle,
+    blocks: Sender<Result<Vec<f32>, EngineError>>,
+    recycled: Receiver<Vec<f32>>,
+    events: Sender<Event>,
+) {
+    loop {
+        if stop.is_stopped() {
+            break;
+        }
+        let mut buf = recycled.try_recv().unwrap_or_default();
+        match source.read_block(&mut buf) {
+            Ok(true) => {
+                if buf.is_empty() {
+                    continue;
+                }
+                if blocks.send(Ok(buf)).is_err() {
+                    break;
+                }
+            }
+            Ok(false) => break,
+            Err(e) => {
+                let _ = blocks.send(Err(e.into()));
+                break;
+            }
+        }
+        for w in source.take_warnings() {
+            let _ = events.send(Event::Warning(w));
+        }
+    }
+    for w in source.take_warnings() {
+        let _ = events.send(Event::Warning(w));
+    }
+}
+
+/// The DSP side of one track: resample, segment, pack.
+struct Front {
+    track_index: usize,
+    format: SourceFormat,
+    first_stream: usize,
+    n_streams: usize,
+    split: bool,
+    vad: VadConfig,
+    segmenter: SegmenterConfig,
+    packer: PackerConfig,
+    packing: Packing,
+    progress: Arc<Progress>,
+    positions: Arc<Vec<AtomicU64>>,
+}
+
+impl Front {
+    fn run(
+        self,
+        blocks: Receiver<Result<Vec<f32>, EngineError>>,
+        recycle: Sender<Vec<f32>>,
+        work: Sender<Window>,
+        events: Sender<Event>,
+    ) {
+        if let Err(e) = self.process(&blocks, &recycle, &work, &events) {
+            let _ = events.send(Event::Failed(e));
+        }
+        for s in 0..self.n_streams {
+            let _ = events.send(Event::TrackDone {
+                track: self.first_stream + s,
+            });
+        }
+    }
+
+    fn process(
+        &self,
+        blocks: &Receiver<Result<Vec<f32>, EngineError>>,
+        recycle: &Sender<Vec<f32>>,
+        work: &Sender<Window>,
+        events: &Sender<Event>,
+    ) -> Result<(), EngineError> {
+        let mode = if self.split {
+            ChannelMode::Split
+        } else {
+            ChannelMode::Downmix
+        };
+        let mut resampler = Resampler::new(self.format.clone(), mode)?;
+        let mut segmenters: Vec<Segmenter> = Vec::with_capacity(self.n_streams);
+        let mut packers: Vec<WindowPacker> = (0..self.n_streams)
+            .map(|s| WindowPacker::new(self.first_stream + s, self.packer))
+            .collect();
+        for _ in 0..self.n_streams {
+            // webrtc's Vad is not Send: build detectors on this thread.
+            segmenters.push(Segmenter::new(self.segmenter.clone(), self.vad.build()?));
+        }
+        let mut out: Vec<Vec<f32>> = vec![Vec::with_capacity(16_384); self.n_streams];
+        let mut last_watermark = 0.0f64;
+        let hold_back = f64::from(self.segmenter.max_segment_s) + 1.0;
+        let sr = SAMPLE_RATE as f64;
+
+        let dispatch = |packer_window: Window, events: &Sender<Event>| -> bool {
+            self.progress.queued_windows.fetch_add(1, Ordering::Relaxed);
+            let ok = events
+                .send(Event::Dispatched {
+                    track: packer_window.track,
+                    seq: packer_window.seq,
+                    start: packer_window.start(),
+                })
+                .is_ok();
+            ok && work.send(packer_window).is_ok()
+        };
+
+        let mut finished = false;
+        while !finished {
+            let block = match blocks.recv() {
+                Ok(Ok(b)) => Some(b),
+                Ok(Err(e)) => {
+                    // Keep what decoded so far: flush, then report.
+                    let _ = events.send(Event::Failed(e));
+                    None
+                }
+                Err(_) => None,
+            };
+            for o in out.iter_mut() {
+                o.clear();
+            }
+            match block {
+                Some(b) => {
+                    resampler.process(&b, &mut out)?;
+                    let _ = recycle.try_send(b);
+                }
+                None => {
+                    resampler.finish(&mut out)?;
+                    finished = true;
+                }
+            }
+            for s in 0..self.n_streams {
+                let mut closed = Vec::new();
+                segmenters[s].push(&out[s], &mut |seg| closed.push(seg))?;
+                if finished {
+                    segmenters[s].finish(&mut |seg| closed.push(seg))?;
+                }
+                for seg in closed {
+                    let mut ready = Vec::new();
+                    packers[s].push(seg.start, &seg.samples, &mut |w| ready.push(w));
+                    if self.packing == Packing::Eager && work.is_empty() {
+                        packers[s].flush(&mut |w| ready.push(w));
+                    }
+                    for w in ready {
+                        if !dispatch(w, events) {
+                            return Ok(());
+                        }
+                    }
+                }
+                if finished {
+                    let mut ready = Vec::new();
+                    packers[s].flush(&mut |w| ready.push(w));
+                    for w in ready {
+                        if !dispatch(w, events) {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            // Progress and watermarks (about once per second of audio).
+            let pos = segmenters.first().map_or(0, |s| s.position()) as f64 / sr;
+            self.positions[self.track_index].store((pos * 1000.0) as u64, Ordering::Relaxed);
+            let slowest = self
+                .positions
+                .iter()
+                .map(|p| p.load(Ordering::Relaxed))
+                .min()
+                .unwrap_or(0);
+            self.progress.read_ms.store(slowest, Ordering::Relaxed);
+            if pos - last_watermark >= 1.0 {
+                last_watermark = pos;
+                for (s, packer) in packers.iter().enumerate() {
+                    let held = packer.pending_start().map(|p| p as f64 / sr);
+                    let safe = (pos - hold_back).max(0.0);
+                    let time = held.map_or(safe, |h| h.min(safe));
+                    let _ = events.send(Event::Watermark {
+                        track: self.first_stream + s,
+                        time,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,392 @@
+//! Whisper workers: one loaded model shared by all, one reused state each.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
+
+use crate::error::EngineError;
+use crate::guard::{collapse_repeats, is_annotation, GuardConfig};
+use crate::window::Window;
+use crate::SAMPLE_RATE;
+
+/// How tokens are chosen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Decoding {
+    /// Most likely token at each step (fast; the default).
+    Greedy,
+    /// Beam search with this many beams (slower, sometimes more accurate).
+    Beam(u8),
+}
+
+/// How much of whisper's 30-second encoder context a short window uses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AudioContext {
+    /// Always the model's full context (1500 frames = 30 s).
+    Full,
+    /// Just enough for the window (plus a margin): faster on short windows.
+    Fit,
+}
+
+/// Settings for the whisper stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscriberConfig {
+    /// Compute threads each worker's whisper calls use.
+    pub threads: usize,
+    /// Greedy or beam search.
+    pub decoding: Decoding,
+    /// Initial prompt: the team's jargon and service names.
+    pub prompt: Option<String>,
+    /// Spoken language (`"en"`, `"de"`, … or `"auto"`); `None` means English
+    /// for `.en` models and detection for multilingual ones.
+    pub language: Option<String>,
+    /// Encoder context for short windows.
+    pub audio_context: AudioContext,
+    /// Hallucination thresholds.
+    pub guard: GuardConfig,
+    /// A pause (seconds) between packed speech pieces at which one whisper
+    /// segment is cut into two utterances.
+    pub split_gap_s: f64,
+}
+
+impl Default for TranscriberConfig {
+    fn default() -> Self {
+        Self {
+            threads: 1,
+            decoding: Decoding::Greedy,
+            prompt: None,
+            language: None,
+            audio_context: AudioContext::Full,
+            guard: GuardConfig::default(),
+            split_gap_s: 0.6,
+        }
+    }
+}
+
+/// A whisper model loaded once and shared by every worker.
+pub struct Model {
+    ctx: WhisperContext,
+    path: PathBuf,
+    multilingual: bool,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model").field("path", &self.path).finish()
+    }
+}
+
+impl Model {
+    /// Loads a whisper.cpp ggml model file.
+    pub fn load(path: &Path) -> Result<Arc<Self>, EngineError> {
+        if !path.is_file() {
+            return Err(EngineError::ModelMissing(path.to_path_buf()));
+        }
+        crate::quiet_whisper_logs();
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(false);
+        let ctx = WhisperContext::new_with_params(path, params).map_err(|e| {
+            EngineError::ModelLoad {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+        })?;
+        let multilingual = ctx.is_multilingual();
+        Ok(Arc::new(Self {
+            ctx,
+            path: path.to_path_buf(),
+            multilingual,
+        }))
+    }
+
+    /// The file the model was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True for multilingual models (not `.en`).
+    pub fn is_multilingual(&self) -> bool {
+        self.multilingual
+    }
+}
+
+/// One word of whisper output, timed in the recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawWord {
+    /// Text with its leading space, as whisper wrote it.
+    pub text: String,
+    /// Start in the recording, seconds.
+    pub start: f64,
+    /// End in the recording, seconds.
+    pub end: f64,
+    /// Mean token probability.
+    pub probability: f32,
+}
+
+/// An utterance as a worker produces it, before ordering assigns ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    /// Start in the recording, seconds.
+    pub start: f64,
+    /// End in the recording, seconds.
+    pub end: f64,
+    /// Text, trimmed.
+    pub text: String,
+    /// The words.
+    pub words: Vec<RawWord>,
+    /// Mean token log-probability.
+    pub avg_logprob: f32,
+    /// Whisper's no-speech probability for the window.
+    pub no_speech_prob: f32,
+}
+
+/// What one window gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WindowResult {
+    /// Utterances, in time order.
+    pub drafts: Vec<Draft>,
+    /// Segments dropped by the guards (count).
+    pub dropped: usize,
+}
+
+/// Closes a run of words (with their segments' scores) into a draft,
+/// unless it holds no word-like text.
+fn push_draft(drafts: &mut Vec<Draft>, group: Vec<(RawWord, f32, f32)>) {
+    let text: String = group.iter().map(|(w, ..)| w.text.as_str()).collect();
+    let text = text.trim().to_string();
+    if text.is_empty() || !text.chars().any(char::is_alphanumeric) {
+        return;
+    }
+    let n = group.len() as f32;
+    let avg_logprob = group.iter().map(|(_, lp, _)| lp).sum::<f32>() / n;
+    let no_speech_prob = group.iter().map(|(_, _, ns)| ns).sum::<f32>() / n;
+    let words: Vec<RawWord> = group.into_iter().map(|(w, ..)| w).collect();
+    let start = words.first().map_or(0.0, |w| w.start);
+    let end = words.last().map_or(start, |w| w.end).max(start);
+    drafts.push(Draft {
+        start,
+        end,
+        text,
+        words,
+        avg_logprob,
+        no_speech_prob,
+    });
+}
+
+/// One whisper worker: the shared model plus its own reusable state.
+pub struct Worker {
+    model: Arc<Model>,
+    state: WhisperState,
+    config: TranscriberConfig,
+}
+
+impl Worker {
+    /// Creates a worker with a fresh state (allocated once, reused per window).
+    pub fn new(model: Arc<Model>, config: TranscriberConfig) -> Result<Self, EngineError> {
+        let state = model
+            .ctx
+            .create_state()
+            .map_err(|e| EngineError::Whisper(e.to_string()))?;
+        Ok(Self {
+            model,
+            state,
+            config,
+        })
+    }
+
+    fn params<'a>(
+        config: &'a TranscriberConfig,
+        multilingual: bool,
+        window_len: usize,
+        abort: &Arc<AtomicBool>,
+    ) -> FullParams<'a, 'a> {
+        let strategy = match config.decoding {
+            Decoding::Greedy => SamplingStrategy::Greedy { best_of: 5 },
+            Decoding::Beam(n) => SamplingStrategy::BeamSearch {
+                beam_size: n.max(1) as i32,
+                patience: -1.0,
+            },
+        };
+        let mut p = FullParams::new(strategy);
+        p.set_n_threads(config.threads.max(1) as i32);
+        p.set_no_context(true);
+        p.set_token_timestamps(true);
+        p.set_print_progress(false);
+        p.set_print_realtime(false);
+        p.set_print_special(false);
+        p.set_print_timestamps(false);
+        p.set_suppress_blank(true);
+        p.set_suppress_nst(true);
+        // whisper.cpp's own fallback: raise the temperature when the decode
+        // fails the entropy (repetition) or log-probability checks.
+        p.set_temperature(0.0);
+        p.set_temperature_inc(0.2);
+        p.set_entropy_thold(2.4);
+        p.set_logprob_thold(config.guard.logprob_threshold);
+        p.set_no_speech_thold(config.guard.no_speech_threshold);
+        let language = match &config.language {
+            Some(l) => l.as_str(),
+            None if multilingual => "auto",
+            None => "en",
+        };
+        p.set_language(Some(language));
+        if let Some(prompt) = &config.prompt {
+            p.set_initial_prompt(prompt);
+        }
+        if config.audio_context == AudioContext::Fit {
+            // 50 encoder frames per second, plus a margin; whisper needs at least a few seconds.
+            let secs = window_len as f64 / SAMPLE_RATE as f64;
+            let frames = ((secs * 50.0).ceil() as i32 + 64).clamp(384, 1500);
+            if frames < 1500 {
+                p.set_audio_ctx(frames);
+            }
+        }
+        let flag = Arc::clone(abort);
+        p.set_abort_callback_safe(move || flag.load(Ordering::Relaxed));
+        p
+    }
+
+    /// Transcribes one window; `abort` set from another thread stops it early.
+    pub fn transcribe(
+        &mut self,
+        window: &Window,
+        abort: &Arc<AtomicBool>,
+    ) -> Result<WindowResult, EngineError> {
+        if window.samples.is_empty() {
+            return Ok(WindowResult::default());
+        }
+        // Whisper wants at least one second; pad short windows with silence.
+        let min_len = SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10;
+        let padded;
+        let audio: &[f32] = if window.samples.len() < min_len {
+            let mut v = window.samples.clone();
+            v.resize(min_len, 0.0);
+            padded = v;
+            &padded
+        } else {
+            &window.samples
+        };
+        let params = Self::params(&self.config, self.model.multilingual, audio.len(), abort);
+        if let Err(e) = self.state.full(params, audio) {
+            if abort.load(Ordering::Relaxed) {
+                return Ok(WindowResult::default());
+            }
+            return Err(EngineError::Whisper(e.to_string()));
+        }
+        Ok(self.collect(window))
+    }
+
+    /// Turns the state's segments into drafts: words mapped to the
+    /// recording, guarded, then grouped into utterances that break only at
+    /// real pauses between the packed speech pieces.
+    fn collect(&self, window: &Window) -> WindowResult {
+        let eot = self.model.ctx.token_eot();
+        let guard = self.config.guard;
+        let mut result = WindowResult::default();
+        // Every kept word of the window: its piece, the word, and its
+        // segment's average log-probability and no-speech probability.
+        let mut stream: Vec<(usize, RawWord, f32, f32)> = Vec::new();
+        // Indices in `stream` where a whisper segment begins.
+        let mut segment_starts: Vec<usize> = Vec::new();
+        for segment in self.state.as_iter() {
+            let no_speech = segment.no_speech_probability();
+            let mut words: Vec<(usize, RawWord)> = Vec::new();
+            let mut logprob_sum = 0.0f32;
+            let mut logprob_n = 0usize;
+            // The word being built: bytes, t0, t1 (10 ms units), probability sum, tokens.
+            let mut cur: Option<(Vec<u8>, i64, i64, f32, usize)> = None;
+            for i in 0..segment.n_tokens() {
+                let Some(token) = segment.get_token(i) else {
+                    continue;
+                };
+                let data = token.token_data();
+                if data.id >= eot {
+                    continue;
+                }
+                let Ok(tb) = token.to_bytes() else { continue };
+                logprob_sum += data.plog;
+                logprob_n += 1;
+                match cur.as_mut() {
+                    Some((b, _, t1, psum, n)) if tb.first() != Some(&b' ') => {
+                        b.extend_from_slice(tb);
+                        *t1 = (*t1).max(data.t1);
+                        *psum += data.p;
+                        *n += 1;
+                    }
+                    _ => {
+                        if let Some(w) = cur.take() {
+                            words.extend(map_word(window, w));
+                        }
+                        cur = Some((tb.to_vec(), data.t0, data.t1, data.p, 1));
+                    }
+                }
+            }
+            if let Some(w) = cur.take() {
+                words.extend(map_word(window, w));
+            }
+            if words.is_empty() {
+                continue;
+            }
+            let avg_logprob = logprob_sum / logprob_n.max(1) as f32;
+            if guard.is_hallucination(no_speech, avg_logprob) {
+                result.dropped += 1;
+                continue;
+            }
+            let first = stream.len();
+            stream.extend(
+                words
+                    .into_iter()
+                    .filter(|(_, w)| !is_annotation(&w.text))
+                    .map(|(p, w)| (p, w, avg_logprob, no_speech)),
+            );
+            if first < stream.len() {
+                segment_starts.push(first);
+            }
+        }
+        // Repetition loops often span whisper's segments: collapse over the window.
+        let texts: Vec<&str> = stream.iter().map(|(_, w, _, _)| w.text.trim()).collect();
+        let keep = collapse_repeats(&texts);
+
+        let mut group: Vec<(RawWord, f32, f32)> = Vec::new();
+        let mut last_piece = keep.first().map_or(0, |&i| stream[i].0);
+        for i in keep {
+            let (piece, word, lp, ns) = stream[i].clone();
+            if piece != last_piece && !group.is_empty() {
+                // Cut at a pause between pieces, or where whisper itself
+                // started a new segment as the speech piece changed.
+                let (a, b) = (piece.min(last_piece), piece.max(last_piece));
+                let gap = window.pieces[b].track_span().0 - window.pieces[a].track_span().1;
+                if gap >= self.config.split_gap_s || segment_starts.binary_search(&i).is_ok() {
+                    push_draft(&mut result.drafts, std::mem::take(&mut group));
+                }
+            }
+            last_piece = piece;
+            group.push((word, lp, ns));
+        }
+        push_draft(&mut result.drafts, group);
+        result.drafts.sort_by(|a, b| a.start.total_cmp(&b.start));
+        result
+    }
+}
+
+/// Maps a word built from tokens (bytes, t0, t1 in 10 ms units, probability
+/// sum, token count) to the recording through the piece its middle falls in.
+fn map_word(window: &Window, w: (Vec<u8>, i64, i64, f32, usize)) -> Option<(usize, RawWord)> {
+    let (bytes, t0, t1, psum, n) = w;
+    let (w0, w1) = (t0 as f64 / 100.0, t1 as f64 / 100.0);
+    let (pi, piece) = window.piece_at((w0 + w1) / 2.0)?;
+    let start = piece.to_track_time(w0);
+    let end = piece.to_track_time(w1).max(start);
+    Some((
+        pi,
+        RawWord {
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            start,
+            end,
+            probability: psum / n.max(1) as f32,
+        },
+    ))
+}

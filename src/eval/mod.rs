@@ -1,0 +1,2 @@
+//! Evaluation: word error rate and the `hotwash eval` commands.
+pub mod wer;
