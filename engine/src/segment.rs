@@ -156,6 +156,9 @@ impl Limits {
 const EDGE_REL: f32 = 1e-3;
 /// ... or this multiple of the noise floor, whichever is higher.
 const EDGE_FLOOR_FACTOR: f32 = 4.0;
+/// How much speech next to an edge sets the level the edge is judged by
+/// (one second).
+const EDGE_SPAN: u64 = SAMPLE_RATE as u64;
 
 /// Turns a 16 kHz mono stream into speech segments; see the module docs.
 pub struct Segmenter {
@@ -178,6 +181,8 @@ pub struct Segmenter {
     silent_run: u32,
     state: State,
     last_emit_end: u64,
+    /// Split point the open segment continues from, if it was split.
+    continued_from: Option<u64>,
     /// Slowly adapting estimate of the background energy.
     noise_floor: f32,
     finished: bool,
@@ -212,6 +217,7 @@ impl Segmenter {
             silent_run: 0,
             state: State::Idle,
             last_emit_end: 0,
+            continued_from: None,
             noise_floor: f32::INFINITY,
             finished: false,
         }
@@ -380,7 +386,7 @@ impl Segmenter {
 
     /// Opens speech at the current run's start.
     fn open(&self) -> State {
-        let speech_start = self.tighten_start(self.run_start);
+        let speech_start = self.run_start;
         let seg_start = speech_start
             .saturating_sub(self.lim.pre_pad)
             .max(self.last_emit_end)
@@ -467,6 +473,7 @@ impl Segmenter {
         emit: &mut dyn FnMut(SpeechSegment),
     ) {
         let speech_end = self.tighten_end(speech_start, speech_end);
+        let (seg_start, speech_start) = self.settle_start(seg_start, speech_start, speech_end);
         if speech_end.saturating_sub(speech_start) < self.lim.min_speech {
             return;
         }
@@ -500,7 +507,19 @@ impl Segmenter {
         });
     }
 
-    /// Energy under which an edge frame counts as silence, given the span.
+    /// Tightens a detected speech start (not a split point) now that the
+    /// speech up to `end` is known, and moves the segment start so the
+    /// pre-pad stays what it should be.
+    fn settle_start(&self, seg_start: u64, speech_start: u64, end: u64) -> (u64, u64) {
+        if self.continued_from == Some(speech_start) {
+            return (seg_start, speech_start);
+        }
+        let start = self.tighten_start(speech_start, end);
+        (seg_start.max(start.saturating_sub(self.lim.pre_pad)), start)
+    }
+
+    /// Energy under which an edge frame counts as silence: relative to the
+    /// loudest frame in `[from, to)` or above the noise floor.
     fn edge_threshold(&self, from: u64, to: u64) -> f32 {
         let f = self.frame as u64;
         let peak = (from / f..to.div_ceil(f))
@@ -521,13 +540,13 @@ impl Segmenter {
             .and_then(|i| self.info.get(i as usize))
     }
 
-    /// Moves a detected speech start later past frames that are only
-    /// background (at most the open run's length).
-    fn tighten_start(&self, start: u64) -> u64 {
+    /// Moves a detected speech start later past leading frames that are
+    /// only background, judged against the first second of the speech.
+    fn tighten_start(&self, start: u64, end: u64) -> u64 {
         let f = self.frame as u64;
-        let thr = self.edge_threshold(start, self.pos);
+        let thr = self.edge_threshold(start, end.min(start + EDGE_SPAN));
         let mut s = start;
-        while s + f < self.pos {
+        while s + f < end {
             match self.frame_info(s / f) {
                 Some(i) if i.energy <= thr => s += f,
                 _ => break,
@@ -537,10 +556,11 @@ impl Segmenter {
     }
 
     /// Moves a detected speech end earlier past trailing frames that are
-    /// only background (the detector's hang-over).
+    /// only background (the detector's hang-over), judged against the last
+    /// second of the speech.
     fn tighten_end(&self, start: u64, end: u64) -> u64 {
         let f = self.frame as u64;
-        let thr = self.edge_threshold(start, end);
+        let thr = self.edge_threshold(end.saturating_sub(EDGE_SPAN).max(start), end);
         let mut e = end;
         while e >= start + f {
             match self.frame_info((e - 1) / f) {

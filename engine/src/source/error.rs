@@ -78,10 +78,4 @@ pub enum SourceError {
         /// The offending setting.
         detail: String,
     },
-    /// The decoder panicked on malformed data (caught, never propagated).
-    #[error("{name}: the decoder failed on malformed data; the file is damaged")]
-    DecoderPanic {
-        /// The input's name.
-        name: String,
-    },
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
+use symphonia::core::codecs::audio::well_known::CODEC_ID_OPUS;
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::codecs::registry::CodecRegistry;
 use symphonia::core::errors::Error as SymError;
@@ -46,6 +47,9 @@ pub struct FileSource {
     duration: Option<f64>,
     /// Frames the container says the track has, when it says.
     stated_frames: Option<u64>,
+    /// Whether `stated_frames` is exact (lossless containers) rather than
+    /// an estimate or padded figure.
+    exact_length: bool,
     /// Frames handed out so far.
     frames_out: u64,
     /// Leading frames still to drop (encoder priming an mp4 edit list skips).
@@ -176,6 +180,10 @@ impl FileSource {
             }
         }
 
+        let exact_length = matches!(
+            reader.format_info().short_name,
+            "wave" | "aiff" | "caf" | "flac"
+        );
         let (track, decoder) = pick_track(&name, reader.tracks())?;
         let track_id = track.id;
         let declared_rate = track
@@ -198,6 +206,7 @@ impl FileSource {
             start_utc,
             duration,
             stated_frames,
+            exact_length: false,
             frames_out: 0,
             skip_frames: 0,
             first_block: Vec::new(),
@@ -207,7 +216,16 @@ impl FileSource {
             warnings: Vec::new(),
             finished: false,
         };
+        source.exact_length = exact_length;
         source.prime()?;
+        // The container counts frames at its declared rate; the decoder
+        // may deliver another (Opus at 16 kHz).
+        if let Some(declared) = declared_rate.filter(|&r| r > 0 && r != source.format.sample_rate) {
+            let rate = u128::from(source.format.sample_rate);
+            source.stated_frames = source
+                .stated_frames
+                .map(|n| (u128::from(n) * rate / u128::from(declared)) as u64);
+        }
         if source.duration.is_none() {
             source.duration = source
                 .stated_frames
@@ -330,8 +348,13 @@ impl FileSource {
         }
         if let Some(stated) = self.stated_frames {
             let rate = u64::from(self.format.sample_rate);
-            // Allow encoder padding and estimated VBR lengths: 0.5 s or 1%.
-            let slack = (rate / 2).max(stated / 100);
+            // Lossless containers state the length exactly (allow 20 ms);
+            // lossy ones may pad or estimate it (allow 0.5 s or 2%).
+            let slack = if self.exact_length {
+                rate / 50
+            } else {
+                (rate / 2).max(stated / 50)
+            };
             if self.frames_out + slack < stated {
                 let what = format!(
                     "truncated ({:.1} s of a stated {:.1} s)",
@@ -456,6 +479,17 @@ fn pick_track(name: &str, tracks: &[Track]) -> Result<(Track, Box<dyn AudioDecod
                 detail: "zero channels".into(),
             });
         }
+        // libopus decodes straight to 16 kHz (any of 8/12/16/24/48 kHz
+        // is native to Opus): cheaper than decoding 48 kHz and resampling.
+        let opus16;
+        let params = if params.codec == CODEC_ID_OPUS {
+            let mut p = params.clone();
+            p.sample_rate = Some(crate::SAMPLE_RATE);
+            opus16 = p;
+            &opus16
+        } else {
+            params
+        };
         match codecs().make_audio_decoder(params, &AudioDecoderOptions::default()) {
             Ok(decoder) => return Ok((track.clone(), decoder)),
             Err(SymError::Unsupported(msg)) => {
