@@ -49,3 +49,16 @@ fn dump_records_when_asked() {
         std::fs::write(format!("{out}/{}.json", sc.id), serde_json::to_string_pretty(&rec).unwrap()).unwrap();
     }
 }
+
+/// Scores engine-style transcripts in $HOTWASH_TRANSCRIPTS (named `<id>.json`) as well.
+#[test]
+fn score_engine_transcripts_when_given() {
+    let (Some(dir), Ok(t)) = (scenarios(), std::env::var("HOTWASH_TRANSCRIPTS")) else { return };
+    let scores = eval::evaluate(&[dir], Some(std::path::Path::new(&t))).unwrap();
+    print!("{}", eval::table(&scores));
+    for s in scores.iter().filter(|s| s.source == "engine") {
+        for n in &s.notes {
+            println!("{} {n}", s.scenario);
+        }
+    }
+}

@@ -318,8 +318,8 @@ fn request_for(ctx: &Ctx, before: usize, owner: Option<&str>) -> Option<(usize, 
 pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
     let today = ctx.today;
     let mut drafts: Vec<Draft> = Vec::new();
-    for u in 0..ctx.call.utterances.len() {
-        let sents: Vec<usize> = ctx.sentences_of(u).collect();
+    for u in 0..ctx.turns() {
+        let sents: Vec<usize> = ctx.sentences_of_turn(u).collect();
         let mut current: Option<usize> = None;
         let mut quoting = false;
         for &i in &sents {
@@ -339,7 +339,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
                 && refers_back(s)
                 && drafts.last().is_some_and(|d| {
                     matches!(d.start, Start::Assigned(_) | Start::Marker(_))
-                        && ctx.sents[d.sent].utt + 1 == u
+                        && ctx.turn[ctx.sents[d.sent].utt] + 1 == u
                         && s.offset_s - ctx.sents[d.sent].offset_s < 60.0
                 });
             if answers_previous {
@@ -417,8 +417,8 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
             }
         }
         if matches!(d.start, Start::Marker(_) | Start::Assigned(_)) {
-            let next_utt = s.utt + 1;
-            if let Some(k) = ctx.sentences_of(next_utt).next() {
+            let next_turn = ctx.turn[s.utt] + 1;
+            if let Some(k) = ctx.sentences_of_turn(next_turn).next() {
                 let ns = &ctx.sents[k];
                 if is_acceptance(ns) && ns.offset_s - s.offset_s < 60.0 {
                     match (&d.owner, ctx.who(ns)) {

@@ -42,6 +42,9 @@ pub struct Ctx<'a> {
     pub names: Vec<String>,
     /// Incident commander, when identified.
     pub commander: Option<String>,
+    /// Logical turn per utterance: pieces of one speaker's turn that the
+    /// transcriber split share a turn number.
+    pub turn: Vec<usize>,
 }
 
 impl Ctx<'_> {
@@ -64,6 +67,20 @@ impl Ctx<'_> {
     pub fn utc(&self, offset_s: f64) -> Option<DateTime<Utc>> {
         self.start_utc
             .map(|t| t + chrono::Duration::milliseconds((offset_s * 1000.0).round() as i64))
+    }
+
+    /// Indexes of the sentences of turn `t`.
+    pub fn sentences_of_turn(&self, t: usize) -> impl Iterator<Item = usize> + '_ {
+        self.sents
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| self.turn[s.utt] == t)
+            .map(|(i, _)| i)
+    }
+
+    /// Number of turns.
+    pub fn turns(&self) -> usize {
+        self.turn.last().map(|t| t + 1).unwrap_or(0)
     }
 
     /// Indexes of the sentences of utterance `u`.
@@ -142,6 +159,36 @@ fn sentence_time(u: &CallUtterance, pos: usize) -> f64 {
     }
     let len = u.text.len().max(1) as f64;
     u.offset_s + (u.end_s - u.offset_s) * (pos as f64 / len)
+}
+
+/// Whether utterance `b` carries on the turn of utterance `a` (a transcriber split).
+fn continues(a: &CallUtterance, b: &CallUtterance) -> bool {
+    let gap = b.offset_s - a.end_s;
+    let first = b.text.trim_start();
+    let lower_start = first.chars().next().is_some_and(|c| c.is_lowercase());
+    let l = first.to_lowercase();
+    let cue = ["and ", "then ", "also ", "due ", "so ", "which ", "because ", "verify", "we verify", "prove it", "test it"]
+        .iter()
+        .any(|c| l.starts_with(c));
+    let unfinished = !a.text.trim_end().ends_with(['.', '?', '!']);
+    match (&a.label, &b.label) {
+        (Some(x), Some(y)) => x == y && gap < 1.5,
+        (None, None) => gap < 0.8 && (lower_start || cue || unfinished),
+        _ => false,
+    }
+}
+
+/// Logical turn numbers for the call's utterances.
+pub fn turns(call: &Call) -> Vec<usize> {
+    let mut out = Vec::with_capacity(call.utterances.len());
+    let mut t = 0;
+    for (i, u) in call.utterances.iter().enumerate() {
+        if i > 0 && !continues(&call.utterances[i - 1], u) {
+            t += 1;
+        }
+        out.push(t);
+    }
+    out
 }
 
 /// Splits every utterance into timed, tokenised sentences.

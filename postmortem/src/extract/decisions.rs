@@ -236,16 +236,15 @@ fn rationale(ctx: &Ctx, sents: &[usize], decision_sent: usize) -> Option<String>
 /// Every decision on the call.
 pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
     let mut out = Vec::new();
-    let n_utts = ctx.call.utterances.len();
-    for u in 0..n_utts {
-        let sents: Vec<usize> = ctx.sentences_of(u).collect();
+    for u in 0..ctx.turns() {
+        let sents: Vec<usize> = ctx.sentences_of_turn(u).collect();
         if sents.is_empty() {
             continue;
         }
         let in_action_items = sents.iter().any(|&i| ctx.sents[i].norm.contains("action item"));
         let prev_proposal = (u > 0)
             .then(|| {
-                let prev: Vec<usize> = ctx.sentences_of(u - 1).collect();
+                let prev: Vec<usize> = ctx.sentences_of_turn(u - 1).collect();
                 prev.iter().any(|&i| {
                     let n = &ctx.sents[i].norm;
                     ctx.sents[i].question
@@ -260,7 +259,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
             .unwrap_or(false);
         // An utterance that carries something out, or lists options, decides nothing.
         let executing = ctx
-            .sentences_of(u)
+            .sentences_of_turn(u)
             .next()
             .is_some_and(|k| super::mitigations::is_execution(&ctx.sents[k]));
         let listing = sents.iter().any(|&i| {

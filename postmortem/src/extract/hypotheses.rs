@@ -46,12 +46,12 @@ pub fn extract(ctx: &Ctx) -> Vec<(Hypothesis, Vec<usize>)> {
     let mut out: Vec<(Hypothesis, Vec<usize>)> = Vec::new();
     let mut last_utt: Option<(usize, usize)> = None;
     for (i, s) in ctx.sents.iter().enumerate() {
-        let turn: Vec<&Sentence> = ctx.sents.iter().filter(|t| t.utt == s.utt).collect();
+        let turn: Vec<&Sentence> = ctx.sents.iter().filter(|t| ctx.turn[t.utt] == ctx.turn[s.utt]).collect();
         if !is_hypothesis(s, &turn) {
             continue;
         }
         if let Some((u, _)) = last_utt {
-            if u == s.utt {
+            if u == ctx.turn[s.utt] {
                 if let Some((h, idx)) = out.last_mut() {
                     h.text = format!("{} {}", h.text, s.text);
                     idx.push(i);
@@ -62,13 +62,13 @@ pub fn extract(ctx: &Ctx) -> Vec<(Hypothesis, Vec<usize>)> {
         // Include the sentence just before when it carries the subject ("We shipped X. Could be that.").
         let mut text = s.text.clone();
         let mut idx = vec![i];
-        if s.pos > 0 && s.toks.iter().filter(|t| t.is_word()).count() <= 8 {
-            if let Some(prev) = i.checked_sub(1).and_then(|p| ctx.sents.get(p)).filter(|p| p.utt == s.utt) {
+        if s.toks.iter().filter(|t| t.is_word()).count() <= 8 {
+            if let Some(prev) = i.checked_sub(1).and_then(|p| ctx.sents.get(p)).filter(|p| ctx.turn[p.utt] == ctx.turn[s.utt]) {
                 text = format!("{} {}", prev.text, text);
                 idx.insert(0, i - 1);
             }
         }
-        last_utt = Some((s.utt, i));
+        last_utt = Some((ctx.turn[s.utt], i));
         out.push((
             Hypothesis {
                 offset_s: ctx.sents[idx[0]].offset_s.min(s.offset_s),
@@ -98,7 +98,7 @@ fn settle(ctx: &Ctx, hyps: &mut [(Hypothesis, Vec<usize>)]) {
         let mut best: Option<(usize, usize)> = None;
         for (k, (h, idx)) in hyps.iter().enumerate() {
             let Some(&last) = idx.last() else { continue };
-            if h.status != HypothesisStatus::Open || ctx.sents[last].utt >= s.utt || last >= i {
+            if h.status != HypothesisStatus::Open || ctx.turn[ctx.sents[last].utt] >= ctx.turn[s.utt] || last >= i {
                 continue;
             }
             let ov = cues::overlap(&h.text.to_lowercase(), &s.norm);

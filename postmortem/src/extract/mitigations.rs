@@ -41,9 +41,9 @@ fn bare_ack(s: &Sentence) -> bool {
     s.toks.iter().filter(|t| !t.is_punct()).all(|t| matches!(t.lower.as_str(), "sure" | "okay" | "ok" | "yep" | "yes" | "yeah" | "alright" | "copy" | "roger" | "will" | "do"))
 }
 
-/// The first real sentence of an utterance (skipping a bare "Sure.").
+/// The first real sentence of a turn (skipping a bare "Sure.").
 fn lead_sentence(ctx: &Ctx, u: usize) -> Option<usize> {
-    let mut it = ctx.sentences_of(u);
+    let mut it = ctx.sentences_of_turn(u);
     let first = it.next()?;
     if bare_ack(&ctx.sents[first]) {
         it.next().or(Some(first))
@@ -84,10 +84,11 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
     let mut used_sents = std::collections::HashSet::new();
     // 1. Decisions that change the system: the acknowledgement is the attempt.
     for d in decisions.iter().filter(|d| d.mitigating) {
-        let du = ctx.sents[d.sent].utt;
+        let dt = ctx.turn[ctx.sents[d.sent].utt];
         let mut attempt: Option<usize> = None;
-        for u in du + 1..(du + 4).min(ctx.call.utterances.len()) {
-            if ctx.call.utterances[u].offset_s - ctx.sents[d.sent].offset_s > 90.0 {
+        for u in dt + 1..(dt + 4).min(ctx.turns()) {
+            let Some(first) = ctx.sentences_of_turn(u).next() else { continue };
+            if ctx.sents[first].offset_s - ctx.sents[d.sent].offset_s > 90.0 {
                 break;
             }
             if let Some(k) = lead_sentence(ctx, u) {
@@ -105,7 +106,7 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
         let what_sent = if decisions::is_mitigating(&ctx.sents[d.sent].norm) {
             d.sent
         } else {
-            ctx.sentences_of(ctx.sents[d.sent].utt)
+            ctx.sentences_of_turn(ctx.turn[ctx.sents[d.sent].utt])
                 .find(|&k| decisions::is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question)
                 .unwrap_or(d.sent)
         };
@@ -114,7 +115,7 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
             let own = what_of(&ctx.sents[k].text);
             if own.split_whitespace().count() >= 5 && has(&cues::MITIGATION_VERB, &ctx.sents[k].norm) {
                 what = own;
-            } else if let Some(next) = ctx.sentences_of(ctx.sents[k].utt).find(|&j| j > k && has(&cues::MITIGATION_VERB, &ctx.sents[j].norm)) {
+            } else if let Some(next) = ctx.sentences_of_turn(ctx.turn[ctx.sents[k].utt]).find(|&j| j > k && has(&cues::MITIGATION_VERB, &ctx.sents[j].norm)) {
                 what = format!("{what} ({})", what_of(&ctx.sents[next].text));
             }
         }
@@ -181,7 +182,7 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
         }
         // Which open attempt does this speak to?
         let open: Vec<usize> = (0..ms.len())
-            .filter(|&k| ms[k].mitigation.worked.is_none() && ms[k].sent < i && ctx.sents[ms[k].sent].utt < s.utt)
+            .filter(|&k| ms[k].mitigation.worked.is_none() && ms[k].sent < i && ctx.turn[ctx.sents[ms[k].sent].utt] < ctx.turn[s.utt])
             .collect();
         if open.is_empty() {
             continue;
@@ -222,7 +223,7 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
             completed[k] = Some(i);
         }
         // The verdict: this sentence or the next one of the utterance, unless that one is about another attempt.
-        let rest: Vec<usize> = ctx.sentences_of(s.utt).filter(|&j| j >= i).take(2).collect();
+        let rest: Vec<usize> = ctx.sentences_of_turn(ctx.turn[s.utt]).filter(|&j| j >= i).take(2).collect();
         let verdict = rest.iter().find_map(|&j| {
             let nn = &ctx.sents[j].norm;
             if j != i {

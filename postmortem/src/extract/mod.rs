@@ -62,6 +62,7 @@ pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
         start_utc,
         names: people.names.clone(),
         commander: people.commander.clone(),
+        turn: context::turns(call),
     };
     let evidence = evidence::extract(&ctx);
     let mut hyps = hypotheses::extract(&ctx);

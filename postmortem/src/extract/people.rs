@@ -146,7 +146,8 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
     // People addressed by name ("Lina, can you…", "Yes, Omar, turn…") are on the call too.
     for s in sents {
         if let Some(n) = vocative(s, &names) {
-            if !names.contains(&n) {
+            let known = s.toks.iter().find(|t| t.text == n).and_then(|t| name_at(t, &names));
+            if known.is_none() && !names.contains(&n) {
                 names.push(n);
             }
         }
@@ -159,10 +160,11 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
             continue;
         };
         let u = &call.utterances[s.utt];
-        let canonical = names
+        let canonical = s
+            .toks
             .iter()
-            .find(|n| n.eq_ignore_ascii_case(&name) || n.split_whitespace().next().is_some_and(|f| f.eq_ignore_ascii_case(&name)))
-            .cloned()
+            .find(|t| t.text == name)
+            .and_then(|t| name_at(t, &names))
             .unwrap_or(name.clone());
         if !names.contains(&canonical) {
             names.push(canonical.clone());
@@ -236,10 +238,13 @@ pub fn name_at(t: &Token, names: &[String]) -> Option<String> {
             return Some(n.clone());
         }
     }
-    if w.chars().count() >= 5 {
+    // Whisper mishears names by a letter or two: "Pria" for Priya, "Oscar" for Oskar.
+    let wl = w.to_lowercase();
+    if wl.chars().count() >= 4 {
         for n in names {
-            let first = n.split_whitespace().next().unwrap_or(n);
-            if first.chars().count() >= 5 && edit_distance(&first.to_lowercase(), &w.to_lowercase()) <= 1 {
+            let first = n.split_whitespace().next().unwrap_or(n).to_lowercase();
+            let limit = if first.chars().count() >= 7 { 2 } else { 1 };
+            if first.chars().count() >= 4 && first.chars().next() == wl.chars().next() && edit_distance(&first, &wl) <= limit {
                 return Some(n.clone());
             }
         }
