@@ -30,7 +30,9 @@ pub enum Error {
         reason: String,
     },
     /// The roster file is malformed.
-    #[error("{path}: roster {reason}; expected [speakers.LABEL] tables with name, role and aliases")]
+    #[error(
+        "{path}: roster {reason}; expected [speakers.LABEL] tables with name, role and aliases"
+    )]
     Roster {
         /// The file.
         path: PathBuf,

@@ -38,9 +38,16 @@ fn numbers(text: &str) -> Vec<String> {
 fn every_number_and_time_in_a_brief_is_the_records() {
     let r = record();
     let json = serde_json::to_string(&r).unwrap();
-    for (name, brief) in [("exec", briefs::executive(&r)), ("engineering", briefs::engineering(&r)), ("support", briefs::support(&r))] {
+    for (name, brief) in [
+        ("exec", briefs::executive(&r)),
+        ("engineering", briefs::engineering(&r)),
+        ("support", briefs::support(&r)),
+    ] {
         for n in numbers(&brief) {
-            assert!(json.contains(&n), "{name} brief has {n}, which the record does not:\n{brief}");
+            assert!(
+                json.contains(&n),
+                "{name} brief has {n}, which the record does not:\n{brief}"
+            );
         }
     }
 }
@@ -49,7 +56,11 @@ fn every_number_and_time_in_a_brief_is_the_records() {
 fn executive_brief_is_short_and_has_the_essentials() {
     let r = record();
     let b = briefs::executive(&r);
-    assert!(briefs::word_count(&b) < 120, "{} words:\n{b}", briefs::word_count(&b));
+    assert!(
+        briefs::word_count(&b) < 120,
+        "{} words:\n{b}",
+        briefs::word_count(&b)
+    );
     assert!(b.contains("SEV2"));
     assert!(b.contains("Next checkpoint"));
     assert!(b.contains("Current risk"));
@@ -63,8 +74,15 @@ fn support_brief_is_customer_safe() {
         assert!(!b.contains(&s.name), "support brief names {}:\n{b}", s.name);
     }
     for e in &r.evidence {
-        if matches!(e.kind.as_str(), "deploy" | "release" | "pull_request" | "ticket" | "commit" | "url" | "config") {
-            assert!(!b.contains(&e.value), "support brief leaks {}:\n{b}", e.value);
+        if matches!(
+            e.kind.as_str(),
+            "deploy" | "release" | "pull_request" | "ticket" | "commit" | "url" | "config"
+        ) {
+            assert!(
+                !b.contains(&e.value),
+                "support brief leaks {}:\n{b}",
+                e.value
+            );
         }
     }
     assert!(!b.contains("://") && !b.contains(".com"));
@@ -76,27 +94,52 @@ fn csv_exports_have_the_importers_columns() {
     let r = record();
     let dir = tempfile::tempdir().unwrap();
     let written = render_all(&r, dir.path(), None).unwrap();
-    let names: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().to_string()).collect();
-    for n in ["incident.json", "postmortem.md", "brief-exec.md", "brief-engineering.md", "brief-support.md", "actions-jira.csv", "actions-linear.csv"] {
+    let names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    for n in [
+        "incident.json",
+        "postmortem.md",
+        "brief-exec.md",
+        "brief-engineering.md",
+        "brief-support.md",
+        "actions-jira.csv",
+        "actions-linear.csv",
+    ] {
         assert!(names.contains(&n.to_string()), "{n} not written");
     }
     let mut rd = csv::Reader::from_path(dir.path().join("actions-jira.csv")).unwrap();
-    assert_eq!(rd.headers().unwrap().iter().collect::<Vec<_>>(), exports::JIRA_COLUMNS.to_vec());
+    assert_eq!(
+        rd.headers().unwrap().iter().collect::<Vec<_>>(),
+        exports::JIRA_COLUMNS.to_vec()
+    );
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), r.action_items.len());
     for (row, a) in rows.iter().zip(&r.action_items) {
-        assert!(row[1].contains(&r.incident.id), "no link back to the incident");
+        assert!(
+            row[1].contains(&r.incident.id),
+            "no link back to the incident"
+        );
         assert!(row[1].contains("Verification plan"));
         if let Some(v) = &a.verification {
             assert!(row[1].contains(v.as_str()));
         }
-        assert_eq!(&row[3], a.due.map(|d| d.to_string()).unwrap_or_default().as_str());
+        assert_eq!(
+            &row[3],
+            a.due.map(|d| d.to_string()).unwrap_or_default().as_str()
+        );
         assert_eq!(&row[6], "Task");
     }
     let mut rd = csv::Reader::from_path(dir.path().join("actions-linear.csv")).unwrap();
-    assert_eq!(rd.headers().unwrap().iter().collect::<Vec<_>>(), exports::LINEAR_COLUMNS.to_vec());
+    assert_eq!(
+        rd.headers().unwrap().iter().collect::<Vec<_>>(),
+        exports::LINEAR_COLUMNS.to_vec()
+    );
     assert_eq!(rd.records().count(), r.action_items.len());
-    let back: IncidentRecord = serde_json::from_str(&std::fs::read_to_string(dir.path().join("incident.json")).unwrap()).unwrap();
+    let back: IncidentRecord =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("incident.json")).unwrap())
+            .unwrap();
     assert_eq!(back, r);
 }
 
@@ -108,7 +151,9 @@ fn user_templates_render_the_record() {
     assert!(out.starts_with(&format!("# {}", r.incident.title)));
     assert!(out.contains("A1 "));
     assert!(out.contains("13:31"));
-    let err = template::render_str(std::path::Path::new("bad.j2"), "{% for %}", &r).unwrap_err().to_string();
+    let err = template::render_str(std::path::Path::new("bad.j2"), "{% for %}", &r)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("bad.j2"));
 }
 
@@ -129,21 +174,52 @@ fn whisper_style_call_extracts_what_a_scribe_would() {
     let r = record();
     assert_eq!(r.incident.severity.as_deref(), Some("SEV2"));
     assert_eq!(r.incident.commander.as_deref(), Some("Grace"));
-    let ev: Vec<(String, String)> = r.evidence.iter().map(|e| (e.kind.as_str().to_string(), e.value.clone())).collect();
-    for want in [("release", "7.3.0"), ("deploy", "D9012"), ("pull_request", "5120"), ("release", "7.2.4"), ("ticket", "SRCH-88")] {
-        assert!(ev.contains(&(want.0.to_string(), want.1.to_string())), "missing {want:?} in {ev:?}");
+    let ev: Vec<(String, String)> = r
+        .evidence
+        .iter()
+        .map(|e| (e.kind.as_str().to_string(), e.value.clone()))
+        .collect();
+    for want in [
+        ("release", "7.3.0"),
+        ("deploy", "D9012"),
+        ("pull_request", "5120"),
+        ("release", "7.2.4"),
+        ("ticket", "SRCH-88"),
+    ] {
+        assert!(
+            ev.contains(&(want.0.to_string(), want.1.to_string())),
+            "missing {want:?} in {ev:?}"
+        );
     }
-    assert!(ev.iter().any(|(k, v)| k == "config" && v.contains("new-ranking")), "{ev:?}");
+    assert!(
+        ev.iter()
+            .any(|(k, v)| k == "config" && v.contains("new-ranking")),
+        "{ev:?}"
+    );
     assert!(ev.iter().any(|(k, _)| k == "dashboard"), "{ev:?}");
     // The guess about the ranking model and the cluster; the cluster ruled out.
     assert_eq!(r.hypotheses.len(), 1, "{:?}", r.hypotheses);
-    assert_eq!(r.hypotheses[0].status, hotwash_postmortem::record::HypothesisStatus::Refuted);
+    assert_eq!(
+        r.hypotheses[0].status,
+        hotwash_postmortem::record::HypothesisStatus::Refuted
+    );
     // The flag decision with the rollback weighed, and the status page decision.
     assert_eq!(r.decisions.len(), 2, "{:#?}", r.decisions);
-    assert!(r.decisions[0].alternatives.iter().any(|a| a.contains("roll back")), "{:?}", r.decisions[0]);
+    assert!(
+        r.decisions[0]
+            .alternatives
+            .iter()
+            .any(|a| a.contains("roll back")),
+        "{:?}",
+        r.decisions[0]
+    );
     assert_eq!(r.mitigations.len(), 1, "{:#?}", r.mitigations);
     assert_eq!(r.mitigations[0].worked, Some(true));
-    let a: Vec<(Option<&str>, Option<String>, bool)> = r.action_items.iter().map(|a| (a.owner.as_deref(), a.due.map(|d| d.to_string()), a.vague)).collect();
+    let a: Vec<(Option<&str>, Option<String>, bool)> = r
+        .action_items
+        .iter()
+        .map(|a| (a.owner.as_deref(), a.due.map(|d| d.to_string()), a.vague))
+        .collect();
     assert_eq!(
         a,
         vec![
@@ -160,7 +236,14 @@ fn whisper_style_call_extracts_what_a_scribe_would() {
 
 #[test]
 fn recordings_of_one_incident_share_a_timeline() {
-    let call = load_transcripts(&[fixture("search-handoff.jsonl"), fixture("search-bridge.json")], None).unwrap();
+    let call = load_transcripts(
+        &[
+            fixture("search-handoff.jsonl"),
+            fixture("search-bridge.json"),
+        ],
+        None,
+    )
+    .unwrap();
     let r = build_record(&call, &Options::default());
     assert_eq!(r.recordings[0].name, "search-bridge");
     assert_eq!(r.recordings[1].offset_s, 3000.0);
@@ -168,8 +251,15 @@ fn recordings_of_one_incident_share_a_timeline() {
     assert!(last.id.starts_with("search-handoff:"));
     assert_eq!(last.speaker.as_deref(), Some("Kim"));
     assert!(r.timeline.iter().any(|e| e.kind.as_str() == "handoff"));
-    let kim = r.action_items.iter().find(|a| a.owner.as_deref() == Some("Kim")).expect("Kim's follow-up");
-    assert_eq!(kim.due.map(|d| d.to_string()).as_deref(), Some("2026-06-08"));
+    let kim = r
+        .action_items
+        .iter()
+        .find(|a| a.owner.as_deref() == Some("Kim"))
+        .expect("Kim's follow-up");
+    assert_eq!(
+        kim.due.map(|d| d.to_string()).as_deref(),
+        Some("2026-06-08")
+    );
 }
 
 #[test]

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use hotwash_postmortem::eval;
 
 fn scenarios() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/scenarios"));
+    let p = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/scenarios"
+    ));
     if p.is_dir() {
         Some(p)
     } else {
@@ -29,7 +32,11 @@ fn reference_transcripts_score_sanely() {
         }
     }
     let total = eval::totals(&scores).remove(0);
-    assert!(total.action_items.recall() >= 0.8, "action recall {}", total.action_items.recall());
+    assert!(
+        total.action_items.recall() >= 0.8,
+        "action recall {}",
+        total.action_items.recall()
+    );
     assert!(total.action_items.precision() >= 0.8);
     assert!(total.decisions.recall() >= 0.7);
     assert!(total.evidence.recall() >= 0.8);
@@ -40,20 +47,28 @@ fn reference_transcripts_score_sanely() {
 /// Writes each reference record to $HOTWASH_DUMP (for reading by hand).
 #[test]
 fn dump_records_when_asked() {
-    let (Some(dir), Ok(out)) = (scenarios(), std::env::var("HOTWASH_DUMP")) else { return };
+    let (Some(dir), Ok(out)) = (scenarios(), std::env::var("HOTWASH_DUMP")) else {
+        return;
+    };
     for p in eval::scenario_files(&dir).unwrap() {
         let sc = eval::read_scenario(&p).unwrap();
         let r = dir.join("rendered").join(format!("{}.ref.json", sc.id));
         let call = hotwash_postmortem::load_transcripts(&[&r], None).unwrap();
         let rec = hotwash_postmortem::build_record(&call, &Default::default());
-        std::fs::write(format!("{out}/{}.json", sc.id), serde_json::to_string_pretty(&rec).unwrap()).unwrap();
+        std::fs::write(
+            format!("{out}/{}.json", sc.id),
+            serde_json::to_string_pretty(&rec).unwrap(),
+        )
+        .unwrap();
     }
 }
 
 /// Scores engine-style transcripts in $HOTWASH_TRANSCRIPTS (named `<id>.json`) as well.
 #[test]
 fn score_engine_transcripts_when_given() {
-    let (Some(dir), Ok(t)) = (scenarios(), std::env::var("HOTWASH_TRANSCRIPTS")) else { return };
+    let (Some(dir), Ok(t)) = (scenarios(), std::env::var("HOTWASH_TRANSCRIPTS")) else {
+        return;
+    };
     let scores = eval::evaluate(&[dir], Some(std::path::Path::new(&t))).unwrap();
     print!("{}", eval::table(&scores));
     for s in scores.iter().filter(|s| s.source == "engine") {

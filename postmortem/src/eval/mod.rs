@@ -37,15 +37,21 @@ pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 fn reference_for(scenario_path: &Path, id: &str) -> Option<PathBuf> {
     let dir = scenario_path.parent().unwrap_or(Path::new("."));
-    [dir.join("rendered").join(format!("{id}.ref.json")), dir.join(format!("{id}.ref.json"))]
-        .into_iter()
-        .find(|p| p.is_file())
+    [
+        dir.join("rendered").join(format!("{id}.ref.json")),
+        dir.join(format!("{id}.ref.json")),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
 }
 
 /// Turn id → (start, end) seconds from a reference transcript.
 pub fn turn_spans(reference: &Path) -> Result<HashMap<String, (f64, f64)>> {
     let t = read_transcript(reference)?;
-    Ok(t.utterances.into_iter().map(|u| (u.id, (u.start, u.end))).collect())
+    Ok(t.utterances
+        .into_iter()
+        .map(|u| (u.id, (u.start, u.end)))
+        .collect())
 }
 
 /// Scores every scenario under `dirs`: from the reference transcript, and from
@@ -58,7 +64,10 @@ pub fn evaluate(dirs: &[PathBuf], transcripts: Option<&Path>) -> Result<Vec<Scor
             let Some(reference) = reference_for(&path, &sc.id) else {
                 return Err(Error::Scenario {
                     path,
-                    reason: format!("no reference transcript rendered/{}.ref.json beside it", sc.id),
+                    reason: format!(
+                        "no reference transcript rendered/{}.ref.json beside it",
+                        sc.id
+                    ),
                 });
             };
             let spans = turn_spans(&reference)?;
@@ -109,24 +118,58 @@ fn pct(v: f64) -> String {
 /// The scores as a plain-text table.
 pub fn table(scores: &[Scores]) -> String {
     let mut rows = vec![vec![
-        "scenario".to_string(), "source".into(), "act P".into(), "act R".into(), "owner".into(), "due".into(), "vague".into(),
-        "dec P".into(), "dec R".into(), "mit P".into(), "mit R".into(), "worked".into(), "evid P".into(), "evid R".into(),
-        "hyp P".into(), "hyp R".into(), "hyp F1".into(), "tl R".into(),
+        "scenario".to_string(),
+        "source".into(),
+        "act P".into(),
+        "act R".into(),
+        "owner".into(),
+        "due".into(),
+        "vague".into(),
+        "dec P".into(),
+        "dec R".into(),
+        "mit P".into(),
+        "mit R".into(),
+        "worked".into(),
+        "evid P".into(),
+        "evid R".into(),
+        "hyp P".into(),
+        "hyp R".into(),
+        "hyp F1".into(),
+        "tl R".into(),
     ]];
     let all: Vec<Scores> = scores.iter().cloned().chain(totals(scores)).collect();
     for s in &all {
         rows.push(vec![
-            s.scenario.clone(), s.source.clone(),
-            pct(s.action_items.precision()), pct(s.action_items.recall()), pct(s.owner.rate()), pct(s.due.rate()), pct(s.vague.rate()),
-            pct(s.decisions.precision()), pct(s.decisions.recall()), pct(s.mitigations.precision()), pct(s.mitigations.recall()), pct(s.worked.rate()),
-            pct(s.evidence.precision()), pct(s.evidence.recall()),
-            pct(s.hypotheses.precision()), pct(s.hypotheses.recall()), pct(s.hypotheses.f1()), pct(s.timeline.recall()),
+            s.scenario.clone(),
+            s.source.clone(),
+            pct(s.action_items.precision()),
+            pct(s.action_items.recall()),
+            pct(s.owner.rate()),
+            pct(s.due.rate()),
+            pct(s.vague.rate()),
+            pct(s.decisions.precision()),
+            pct(s.decisions.recall()),
+            pct(s.mitigations.precision()),
+            pct(s.mitigations.recall()),
+            pct(s.worked.rate()),
+            pct(s.evidence.precision()),
+            pct(s.evidence.recall()),
+            pct(s.hypotheses.precision()),
+            pct(s.hypotheses.recall()),
+            pct(s.hypotheses.f1()),
+            pct(s.timeline.recall()),
         ]);
     }
-    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
+        .collect();
     let mut out = String::new();
     for r in rows {
-        let line: Vec<String> = r.iter().enumerate().map(|(c, v)| format!("{v:<w$}", w = widths[c])).collect();
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, v)| format!("{v:<w$}", w = widths[c]))
+            .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }

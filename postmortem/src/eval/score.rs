@@ -27,7 +27,11 @@ impl Prf {
     /// Precision (1 when nothing was extracted and nothing was expected).
     pub fn precision(&self) -> f64 {
         if self.tp + self.fp == 0 {
-            if self.fn_ == 0 { 1.0 } else { 0.0 }
+            if self.fn_ == 0 {
+                1.0
+            } else {
+                0.0
+            }
         } else {
             self.tp as f64 / (self.tp + self.fp) as f64
         }
@@ -45,7 +49,11 @@ impl Prf {
     /// F1.
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 
     fn add(&mut self, o: &Prf) {
@@ -67,7 +75,11 @@ pub struct Accuracy {
 impl Accuracy {
     /// Fraction right (1 when nothing was judged).
     pub fn rate(&self) -> f64 {
-        if self.total == 0 { 1.0 } else { self.right as f64 / self.total as f64 }
+        if self.total == 0 {
+            1.0
+        } else {
+            self.right as f64 / self.total as f64
+        }
     }
 
     fn judge(&mut self, ok: bool) {
@@ -156,7 +168,9 @@ pub fn match_items(
 ) -> Vec<(usize, usize)> {
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for (ti, turn) in truths.iter().enumerate() {
-        let Some(&span) = spans.get(*turn) else { continue };
+        let Some(&span) = spans.get(*turn) else {
+            continue;
+        };
         for (pi, &off) in preds.iter().enumerate() {
             if let Some(d) = distance(off, span) {
                 if compatible(ti, pi) {
@@ -188,7 +202,10 @@ fn prf(matched: usize, preds: usize, truths: usize) -> Prf {
 }
 
 fn ident(v: &str) -> String {
-    v.to_lowercase().chars().filter(|c| c.is_alphanumeric() || *c == '.').collect()
+    v.to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '.')
+        .collect()
 }
 
 fn evidence_value_matches(kind: &str, truth: &str, got: &str) -> bool {
@@ -207,7 +224,12 @@ fn first_name(s: &str) -> String {
 }
 
 /// Scores a record against a scenario, with turn spans from its reference transcript.
-pub fn score(record: &IncidentRecord, sc: &Scenario, spans: &HashMap<String, (f64, f64)>, source: &str) -> Scores {
+pub fn score(
+    record: &IncidentRecord,
+    sc: &Scenario,
+    spans: &HashMap<String, (f64, f64)>,
+    source: &str,
+) -> Scores {
     let t = &sc.truth;
     let mut s = Scores {
         scenario: sc.id.clone(),
@@ -221,72 +243,147 @@ pub fn score(record: &IncidentRecord, sc: &Scenario, spans: &HashMap<String, (f6
     s.action_items = prf(m.len(), preds.len(), truths.len());
     for &(ti, pi) in &m {
         let (ta, pa) = (&t.action_items[ti], &record.action_items[pi]);
-        let want = ta.owner.as_ref().map(|k| first_name(sc.names.get(k).unwrap_or(k)));
+        let want = ta
+            .owner
+            .as_ref()
+            .map(|k| first_name(sc.names.get(k).unwrap_or(k)));
         let got = pa.owner.as_deref().map(first_name);
         s.owner.judge(want == got);
         if want != got {
-            s.notes.push(format!("owner {}: want {want:?} got {got:?}", ta.turn));
+            s.notes
+                .push(format!("owner {}: want {want:?} got {got:?}", ta.turn));
         }
         let got_due = pa.due.map(|d| d.to_string());
         s.due.judge(ta.due == got_due);
         if ta.due != got_due {
-            s.notes.push(format!("due {}: want {:?} got {got_due:?}", ta.turn, ta.due));
+            s.notes.push(format!(
+                "due {}: want {:?} got {got_due:?}",
+                ta.turn, ta.due
+            ));
         }
         s.vague.judge(ta.vague == pa.vague);
         if ta.vague != pa.vague {
-            s.notes.push(format!("vague {}: want {} got {} {:?}", ta.turn, ta.vague, pa.vague, pa.vague_reasons));
+            s.notes.push(format!(
+                "vague {}: want {} got {} {:?}",
+                ta.turn, ta.vague, pa.vague, pa.vague_reasons
+            ));
         }
         if let Some(c) = &ta.category {
             s.category.judge(c == pa.category.as_str());
             if c != pa.category.as_str() {
-                s.notes.push(format!("category {}: want {c} got {}", ta.turn, pa.category.as_str()));
+                s.notes.push(format!(
+                    "category {}: want {c} got {}",
+                    ta.turn,
+                    pa.category.as_str()
+                ));
             }
         }
     }
-    note_misses(&mut s.notes, "action", &truths, &m, &record.action_items.iter().map(|a| format!("{:.1}s {}", a.offset_s, a.action)).collect::<Vec<_>>());
+    note_misses(
+        &mut s.notes,
+        "action",
+        &truths,
+        &m,
+        &record
+            .action_items
+            .iter()
+            .map(|a| format!("{:.1}s {}", a.offset_s, a.action))
+            .collect::<Vec<_>>(),
+    );
     // Decisions.
     let preds: Vec<f64> = record.decisions.iter().map(|d| d.offset_s).collect();
     let truths: Vec<&str> = t.decisions.iter().map(|d| d.turn.as_str()).collect();
     let m = match_items(&preds, &truths, spans, &|_, _| true);
     s.decisions = prf(m.len(), preds.len(), truths.len());
-    note_misses(&mut s.notes, "decision", &truths, &m, &record.decisions.iter().map(|d| format!("{:.1}s {}", d.offset_s, d.decision)).collect::<Vec<_>>());
+    note_misses(
+        &mut s.notes,
+        "decision",
+        &truths,
+        &m,
+        &record
+            .decisions
+            .iter()
+            .map(|d| format!("{:.1}s {}", d.offset_s, d.decision))
+            .collect::<Vec<_>>(),
+    );
     // Mitigations.
     let preds: Vec<f64> = record.mitigations.iter().map(|d| d.offset_s).collect();
     let truths: Vec<&str> = t.mitigations.iter().map(|d| d.turn.as_str()).collect();
     let m = match_items(&preds, &truths, spans, &|_, _| true);
     s.mitigations = prf(m.len(), preds.len(), truths.len());
     for &(ti, pi) in &m {
-        s.worked.judge(t.mitigations[ti].worked == record.mitigations[pi].worked);
+        s.worked
+            .judge(t.mitigations[ti].worked == record.mitigations[pi].worked);
     }
-    note_misses(&mut s.notes, "mitigation", &truths, &m, &record.mitigations.iter().map(|d| format!("{:.1}s {}", d.offset_s, d.what)).collect::<Vec<_>>());
+    note_misses(
+        &mut s.notes,
+        "mitigation",
+        &truths,
+        &m,
+        &record
+            .mitigations
+            .iter()
+            .map(|d| format!("{:.1}s {}", d.offset_s, d.what))
+            .collect::<Vec<_>>(),
+    );
     // Evidence.
     let preds: Vec<f64> = record.evidence.iter().map(|e| e.offset_s).collect();
     let truths: Vec<&str> = t.evidence.iter().map(|e| e.turn.as_str()).collect();
     let kinds: Vec<EvidenceKind> = record.evidence.iter().map(|e| e.kind).collect();
     let m = match_items(&preds, &truths, spans, &|ti, pi| {
         let te = &t.evidence[ti];
-        te.kind == kinds[pi].as_str() && evidence_value_matches(&te.kind, &te.value, &record.evidence[pi].value)
+        te.kind == kinds[pi].as_str()
+            && evidence_value_matches(&te.kind, &te.value, &record.evidence[pi].value)
     });
     s.evidence = prf(m.len(), preds.len(), truths.len());
-    note_misses(&mut s.notes, "evidence", &truths, &m, &record.evidence.iter().map(|e| format!("{:.1}s {} {}", e.offset_s, e.kind.as_str(), e.value)).collect::<Vec<_>>());
+    note_misses(
+        &mut s.notes,
+        "evidence",
+        &truths,
+        &m,
+        &record
+            .evidence
+            .iter()
+            .map(|e| format!("{:.1}s {} {}", e.offset_s, e.kind.as_str(), e.value))
+            .collect::<Vec<_>>(),
+    );
     // Hypothesis labels.
     let preds: Vec<f64> = record.hypotheses.iter().map(|h| h.offset_s).collect();
     let truths: Vec<&str> = t.hypotheses.iter().map(String::as_str).collect();
     let m = match_items(&preds, &truths, spans, &|_, _| true);
     s.hypotheses = prf(m.len(), preds.len(), truths.len());
-    note_misses(&mut s.notes, "hypothesis", &truths, &m, &record.hypotheses.iter().map(|h| format!("{:.1}s {}", h.offset_s, h.text)).collect::<Vec<_>>());
+    note_misses(
+        &mut s.notes,
+        "hypothesis",
+        &truths,
+        &m,
+        &record
+            .hypotheses
+            .iter()
+            .map(|h| format!("{:.1}s {}", h.offset_s, h.text))
+            .collect::<Vec<_>>(),
+    );
     // Timeline.
     let preds: Vec<f64> = record.timeline.iter().map(|e| e.offset_s).collect();
     let truths: Vec<&str> = t.events.iter().map(|e| e.turn.as_str()).collect();
-    let m = match_items(&preds, &truths, spans, &|ti, pi| t.events[ti].kind == record.timeline[pi].kind.as_str());
+    let m = match_items(&preds, &truths, spans, &|ti, pi| {
+        t.events[ti].kind == record.timeline[pi].kind.as_str()
+    });
     s.timeline = prf(m.len(), preds.len(), truths.len());
     if let Some(sev) = &t.severity {
-        s.severity.judge(record.incident.severity.as_deref() == Some(sev.as_str()));
+        s.severity
+            .judge(record.incident.severity.as_deref() == Some(sev.as_str()));
     }
     s
 }
 
-fn note_misses(notes: &mut Vec<String>, what: &str, truths: &[&str], m: &[(usize, usize)], preds: &[String]) {
+fn note_misses(
+    notes: &mut Vec<String>,
+    what: &str,
+    truths: &[&str],
+    m: &[(usize, usize)],
+    preds: &[String],
+) {
     for (ti, turn) in truths.iter().enumerate() {
         if !m.iter().any(|x| x.0 == ti) {
             notes.push(format!("missed {what} {turn}"));
@@ -305,7 +402,11 @@ mod tests {
 
     #[test]
     fn matching_is_one_to_one_and_uses_slack() {
-        let spans: HashMap<String, (f64, f64)> = [("t1".to_string(), (10.0, 15.0)), ("t2".to_string(), (16.0, 20.0))].into();
+        let spans: HashMap<String, (f64, f64)> = [
+            ("t1".to_string(), (10.0, 15.0)),
+            ("t2".to_string(), (16.0, 20.0)),
+        ]
+        .into();
         let m = match_items(&[9.0, 16.5, 30.0], &["t1", "t2"], &spans, &|_, _| true);
         assert_eq!(m, vec![(1, 1), (0, 0)]);
         let p = prf(m.len(), 3, 2);

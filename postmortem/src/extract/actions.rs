@@ -16,7 +16,8 @@ use crate::record::{ActionItem, Category, Priority};
 use crate::text::dates;
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(action items?|follow[ -]?ups?|todo|to-do|takeaways?|next steps?)\b").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"\b(action items?|follow[ -]?ups?|todo|to-do|takeaways?|next steps?)\b")
+        .unwrap_or_else(|e| panic!("{e}"))
 });
 
 static GROUP: LazyLock<Regex> = LazyLock::new(|| {
@@ -32,7 +33,8 @@ static PRIORITY_HIGH: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static PRIORITY_LOW: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(p ?3|p ?4|low priority|nice to have|when we can|eventually|no rush)\b").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"\b(p ?3|p ?4|low priority|nice to have|when we can|eventually|no rush)\b")
+        .unwrap_or_else(|e| panic!("{e}"))
 });
 
 const FILLERS: &[&str] = &[
@@ -63,7 +65,9 @@ fn commitment(s: &Sentence) -> Option<(usize, usize)> {
     let start = i;
     let end = match (w.get(i), w.get(i + 1), w.get(i + 2)) {
         (Some(&"i'll"), _, _) | (Some(&"i'd"), _, _) => i + 1,
-        (Some(&"i"), Some(&"will"), _) | (Some(&"i"), Some(&"can"), _) | (Some(&"i"), Some(&"own"), _) => i + 2,
+        (Some(&"i"), Some(&"will"), _)
+        | (Some(&"i"), Some(&"can"), _)
+        | (Some(&"i"), Some(&"own"), _) => i + 2,
         (Some(&"i'm"), Some(&"going"), Some(&"to")) => i + 3,
         (Some(&"i"), Some(&"am"), Some(&"going")) => i + 4,
         (Some(&"let"), Some(&"me"), _) => i + 2,
@@ -78,21 +82,70 @@ fn commitment(s: &Sentence) -> Option<(usize, usize)> {
 
 /// Words after a commitment that make it no task: "I'll be IC", "I'll drop off".
 fn not_a_task(rest: &[&str]) -> bool {
-    let first = rest.iter().find(|w| !matches!(**w, "also" | "just" | "only" | "now" | ","));
-    matches!(first.copied(), Some("be") | Some("drop") | Some("hop") | Some("leave") | Some("stay") | Some("let") | Some("try") | Some("say") | Some("ask") | Some("need") | None)
+    let first = rest
+        .iter()
+        .find(|w| !matches!(**w, "also" | "just" | "only" | "now" | ","));
+    matches!(
+        first.copied(),
+        Some("be")
+            | Some("drop")
+            | Some("hop")
+            | Some("leave")
+            | Some("stay")
+            | Some("let")
+            | Some("try")
+            | Some("say")
+            | Some("ask")
+            | Some("need")
+            | None
+    )
 }
 
 /// Words after a commitment that are usually part of the live investigation
 /// ("I'll check the logs") unless a deadline makes them a follow-up.
 fn investigation(rest: &[&str]) -> bool {
-    let first = rest.iter().find(|w| !matches!(**w, "also" | "just" | "only" | "now" | ","));
-    matches!(first.copied(), Some("check") | Some("look") | Some("keep") | Some("watch") | Some("see") | Some("pull") | Some("dig") | Some("grab"))
+    let first = rest
+        .iter()
+        .find(|w| !matches!(**w, "also" | "just" | "only" | "now" | ","));
+    matches!(
+        first.copied(),
+        Some("check")
+            | Some("look")
+            | Some("keep")
+            | Some("watch")
+            | Some("see")
+            | Some("pull")
+            | Some("dig")
+            | Some("grab")
+    )
 }
 
 /// Only acceptance of something already said: "I'll take that", "I can do that".
 fn acceptance_only(rest: &[&str]) -> bool {
-    let content: Vec<&&str> = rest.iter().filter(|w| !matches!(**w, "," | "." | "on" | "it" | "that" | "this" | "one" | "those" | "them" | "too" | "also" | "!" | "sure")).collect();
-    content.len() <= 1 && content.iter().all(|w| matches!(**w, "take" | "do" | "own" | "handle" | "grab"))
+    let content: Vec<&&str> = rest
+        .iter()
+        .filter(|w| {
+            !matches!(
+                **w,
+                "," | "."
+                    | "on"
+                    | "it"
+                    | "that"
+                    | "this"
+                    | "one"
+                    | "those"
+                    | "them"
+                    | "too"
+                    | "also"
+                    | "!"
+                    | "sure"
+            )
+        })
+        .collect();
+    content.len() <= 1
+        && content
+            .iter()
+            .all(|w| matches!(**w, "take" | "do" | "own" | "handle" | "grab"))
 }
 
 fn is_acceptance(s: &Sentence) -> bool {
@@ -113,14 +166,37 @@ fn is_acceptance(s: &Sentence) -> bool {
 fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
     let t = &s.toks;
     for i in 0..t.len() {
-        let Some(n) = people::name_at(&t[i], names) else { continue };
-        let next: Vec<&str> = t[i + 1..].iter().take(4).map(|x| x.lower.as_str()).collect();
+        let Some(n) = people::name_at(&t[i], names) else {
+            continue;
+        };
+        let next: Vec<&str> = t[i + 1..]
+            .iter()
+            .take(4)
+            .map(|x| x.lower.as_str())
+            .collect();
         let prev = if i > 0 { t[i - 1].lower.as_str() } else { "" };
         let prev2 = if i > 1 { t[i - 2].lower.as_str() } else { "" };
-        let owns = matches!(next.first(), Some(&"owns") | Some(&"takes") | Some(&"has") | Some(&"to") | Some(&"will") | Some(&"is"))
-            && !(next.first() == Some(&"is") && next.get(1) != Some(&"going") && next.get(1) != Some(&"taking") && next.get(1) != Some(&"owning"));
-        let for_marker = prev == "for" && (prev2 == "item" || prev2 == "items" || prev2 == "up" || prev2 == "ups") || prev == "to" && prev2 == "assigned" || (prev == ":" || prev == "is") && prev2 == "owner";
-        let asked = next.first() == Some(&",") && (next.get(1) == Some(&"can") || next.get(1) == Some(&"could") || next.get(1) == Some(&"please") || next.get(1) == Some(&"will"));
+        let owns = matches!(
+            next.first(),
+            Some(&"owns")
+                | Some(&"takes")
+                | Some(&"has")
+                | Some(&"to")
+                | Some(&"will")
+                | Some(&"is")
+        ) && !(next.first() == Some(&"is")
+            && next.get(1) != Some(&"going")
+            && next.get(1) != Some(&"taking")
+            && next.get(1) != Some(&"owning"));
+        let for_marker = prev == "for"
+            && (prev2 == "item" || prev2 == "items" || prev2 == "up" || prev2 == "ups")
+            || prev == "to" && prev2 == "assigned"
+            || (prev == ":" || prev == "is") && prev2 == "owner";
+        let asked = next.first() == Some(&",")
+            && (next.get(1) == Some(&"can")
+                || next.get(1) == Some(&"could")
+                || next.get(1) == Some(&"please")
+                || next.get(1) == Some(&"will"));
         if owns || for_marker || asked {
             return Some(n);
         }
@@ -128,20 +204,69 @@ fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
     None
 }
 
-fn starts_item(ctx: &Ctx, s: &Sentence, following: &[&Sentence], today: Option<NaiveDate>, after_recovery: bool) -> Option<Start> {
+fn starts_item(
+    ctx: &Ctx,
+    s: &Sentence,
+    following: &[&Sentence],
+    today: Option<NaiveDate>,
+    after_recovery: bool,
+) -> Option<Start> {
     let n = &s.norm;
     let w: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
     if MARKER.is_match(n) {
-        let content = s.toks.iter().filter(|t| t.is_word() && !matches!(t.lower.as_str(), "okay" | "ok" | "so" | "action" | "item" | "items" | "follow" | "up" | "ups" | "follow-ups" | "next" | "steps" | "the" | "our" | "some" | "a" | "few" | "for" | "now" | "let's" | "do" | "to" | "todo" | "takeaways" | "takeaway" | "right" | "and")).count();
+        let content = s
+            .toks
+            .iter()
+            .filter(|t| {
+                t.is_word()
+                    && !matches!(
+                        t.lower.as_str(),
+                        "okay"
+                            | "ok"
+                            | "so"
+                            | "action"
+                            | "item"
+                            | "items"
+                            | "follow"
+                            | "up"
+                            | "ups"
+                            | "follow-ups"
+                            | "next"
+                            | "steps"
+                            | "the"
+                            | "our"
+                            | "some"
+                            | "a"
+                            | "few"
+                            | "for"
+                            | "now"
+                            | "let's"
+                            | "do"
+                            | "to"
+                            | "todo"
+                            | "takeaways"
+                            | "takeaway"
+                            | "right"
+                            | "and"
+                    )
+            })
+            .count();
         if content >= 3 {
             return Some(Start::Marker(assigned_owner(s, &ctx.names)));
         }
         return None;
     }
     if let Some(owner) = assigned_owner(s, &ctx.names) {
-        let owning = n.contains(" own") || n.contains(" take ") || n.contains(" takes ") || n.contains("pick up") || n.contains("to own");
-        let dated = today.is_some_and(|d| dates::due_date(&s.toks, d).is_some_and(|x| x.deadline || x.said.to_lowercase().contains("tomorrow")));
-        if owning || (dated && !s.question || dated && n.contains("can you")) {
+        let owning = n.contains(" own")
+            || n.contains(" take ")
+            || n.contains(" takes ")
+            || n.contains("pick up")
+            || n.contains("to own");
+        let dated = today.is_some_and(|d| {
+            dates::due_date(&s.toks, d)
+                .is_some_and(|x| x.deadline || x.said.to_lowercase().contains("tomorrow"))
+        });
+        if owning || (dated && (!s.question || n.contains("can you"))) {
             return Some(Start::Assigned(owner));
         }
     }
@@ -150,17 +275,22 @@ fn starts_item(ctx: &Ctx, s: &Sentence, following: &[&Sentence], today: Option<N
         if not_a_task(&rest) || acceptance_only(&rest) {
             return None;
         }
-        let owns = rest.first().is_some_and(|x| matches!(*x, "own" | "take")) || n.contains("i own");
-        let dated_here = |x: &Sentence| today.is_some_and(|d| dates::due_date(&x.toks, d).is_some());
+        let owns =
+            rest.first().is_some_and(|x| matches!(*x, "own" | "take")) || n.contains("i own");
+        let dated_here =
+            |x: &Sentence| today.is_some_and(|d| dates::due_date(&x.toks, d).is_some());
         // The date or the plan may follow: "I'll add an alert. Is end of next week okay?"
         let later: Vec<&&Sentence> = following
             .iter()
-            .take_while(|f| commitment(f).is_none() || refers_back(f) || has(&cues::VERIFICATION, &f.norm))
+            .take_while(|f| {
+                commitment(f).is_none() || refers_back(f) || has(&cues::VERIFICATION, &f.norm)
+            })
             .take(3)
             .collect();
         let dated = dated_here(s) || later.iter().any(|f| dated_here(f));
         let planned = later.iter().any(|f| has(&cues::VERIFICATION, &f.norm));
-        let deadline = today.is_some_and(|d| dates::due_date(&s.toks, d).is_some_and(|x| x.deadline));
+        let deadline =
+            today.is_some_and(|d| dates::due_date(&s.toks, d).is_some_and(|x| x.deadline));
         if investigation(&rest) && !deadline {
             return None;
         }
@@ -171,7 +301,10 @@ fn starts_item(ctx: &Ctx, s: &Sentence, following: &[&Sentence], today: Option<N
     }
     if GROUP.is_match(n) && !s.question {
         let monitoring = n.contains("monitor") || n.contains("watch") || n.contains("keep an eye");
-        if !monitoring && (has(&cues::UNMEASURABLE, n) || after_recovery) && !has(&cues::MITIGATION_VERB, n) {
+        if !monitoring
+            && (has(&cues::UNMEASURABLE, n) || after_recovery)
+            && !has(&cues::MITIGATION_VERB, n)
+        {
             return Some(Start::Group);
         }
     }
@@ -180,9 +313,14 @@ fn starts_item(ctx: &Ctx, s: &Sentence, following: &[&Sentence], today: Option<N
 
 /// An item's first-person commitment that refers back ("I'll have that email out").
 fn refers_back(s: &Sentence) -> bool {
-    let Some((_, end)) = commitment(s) else { return false };
+    let Some((_, end)) = commitment(s) else {
+        return false;
+    };
     let rest: Vec<&str> = s.toks[end..].iter().map(|t| t.lower.as_str()).collect();
-    let demonstrative = rest.iter().take(3).any(|w| matches!(*w, "that" | "it" | "this" | "those" | "them"));
+    let demonstrative = rest
+        .iter()
+        .take(3)
+        .any(|w| matches!(*w, "that" | "it" | "this" | "those" | "them"));
     let content = cues::content_words(&rest.join(" ")).len();
     demonstrative && content <= 4
 }
@@ -192,7 +330,13 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
     if let Some(d) = due_said {
         let lower = t.to_lowercase();
         let dl = d.to_lowercase();
-        for pat in [format!(", due {dl}"), format!(" due {dl}"), format!(", {dl}"), format!(" {dl}"), format!("{dl} ")] {
+        for pat in [
+            format!(", due {dl}"),
+            format!(" due {dl}"),
+            format!(", {dl}"),
+            format!(" {dl}"),
+            format!("{dl} "),
+        ] {
             if let Some(p) = lower.find(&pat) {
                 t = format!("{}{}", &t[..p], &t[p + pat.len()..]);
                 break;
@@ -202,14 +346,32 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
     let lower = t.to_lowercase();
     // Strip the marker and the owner phrase.
     let mut cut = 0;
-    for m in ["action items:", "action item:", "action item", "follow-up:", "follow up:", "todo:", "next step:"] {
+    for m in [
+        "action items:",
+        "action item:",
+        "action item",
+        "follow-up:",
+        "follow up:",
+        "todo:",
+        "next step:",
+    ] {
         if let Some(p) = lower.find(m) {
             cut = cut.max(p + m.len());
         }
     }
     if let Some(o) = owner {
         let first = o.split_whitespace().next().unwrap_or(o).to_lowercase();
-        for pat in [format!("for {first}:"), format!("{first} owns"), format!("{first} will own"), format!("{first} to own"), format!("{first}, can you own"), format!("{first}, can you"), format!("{first} will"), format!("{first} to"), format!("{first} has")] {
+        for pat in [
+            format!("for {first}:"),
+            format!("{first} owns"),
+            format!("{first} will own"),
+            format!("{first} to own"),
+            format!("{first}, can you own"),
+            format!("{first}, can you"),
+            format!("{first} will"),
+            format!("{first} to"),
+            format!("{first} has"),
+        ] {
             if let Some(p) = lower.find(&pat) {
                 if p <= cut + 3 || p < 40 {
                     cut = cut.max(p + pat.len());
@@ -217,11 +379,36 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
             }
         }
     }
-    let mut t = t[cut.min(t.len())..].trim().trim_start_matches([':', ',', '-']).trim().to_string();
+    let mut t = t[cut.min(t.len())..]
+        .trim()
+        .trim_start_matches([':', ',', '-'])
+        .trim()
+        .to_string();
     loop {
         let lower = t.to_lowercase();
         let mut changed = false;
-        for p in ["and ", "also ", "so ", "then ", "okay, ", "yep, ", "sure, ", "tomorrow ", "i'll own ", "i will own ", "i'll also ", "i'll ", "i will ", "i can ", "i'm going to ", "let me ", "we should ", "we need to ", "we must ", "i own "] {
+        for p in [
+            "and ",
+            "also ",
+            "so ",
+            "then ",
+            "okay, ",
+            "yep, ",
+            "sure, ",
+            "tomorrow ",
+            "i'll own ",
+            "i will own ",
+            "i'll also ",
+            "i'll ",
+            "i will ",
+            "i can ",
+            "i'm going to ",
+            "let me ",
+            "we should ",
+            "we need to ",
+            "we must ",
+            "i own ",
+        ] {
             if lower.starts_with(p) {
                 t = t[p.len()..].trim().to_string();
                 changed = true;
@@ -256,12 +443,87 @@ fn category(action: &str, scope: &str) -> Category {
             })
             .sum()
     };
-    let detection = score(&[("alert", 3), ("page", 1), ("paging", 2), ("monitor", 3), ("dashboard", 2), ("detect", 3), ("slo", 2), ("threshold", 2), ("on-call", 2), ("on call", 2), ("escalation", 2), ("notice", 2), ("observab", 3), ("synthetic", 3), ("probe", 2)]);
-    let prevention = score(&[("check", 2), ("validat", 3), ("reject", 3), ("test", 1), ("canary", 4), ("lint", 3), ("guard", 3), ("review", 1), ("ci ", 2), (" ci", 2), ("migration", 3), ("schema", 2), ("index", 2), ("staged", 2), ("rollout", 2), ("prevent", 3), ("enforce", 3), ("pipeline", 1), ("policy", 2), ("explain", 1), ("limit", 1)]);
-    let mitigation = score(&[("revert", 3), ("un-pause", 3), ("unpause", 3), ("restore", 3), ("clean up", 3), ("cleanup", 3), ("runbook", 3), ("failover", 2), ("backfill", 3), ("re-enable", 3), ("remove the override", 3), ("roll back", 2)]);
-    let comms = score(&[("send", 3), ("email", 3), ("summary", 2), ("customer", 2), ("status page", 3), ("notes", 2), ("write up", 3), ("write-up", 3), ("document", 3), ("announce", 3), ("communicat", 3), ("wording", 2), ("tenants", 1), ("merchants", 1), ("agents", 1), ("postmortem doc", 3), ("update the", 2), ("letter", 2), ("in writing", 2)]);
+    let detection = score(&[
+        ("alert", 3),
+        ("page", 1),
+        ("paging", 2),
+        ("monitor", 3),
+        ("dashboard", 2),
+        ("detect", 3),
+        ("slo", 2),
+        ("threshold", 2),
+        ("on-call", 2),
+        ("on call", 2),
+        ("escalation", 2),
+        ("notice", 2),
+        ("observab", 3),
+        ("synthetic", 3),
+        ("probe", 2),
+    ]);
+    let prevention = score(&[
+        ("check", 2),
+        ("validat", 3),
+        ("reject", 3),
+        ("test", 1),
+        ("canary", 4),
+        ("lint", 3),
+        ("guard", 3),
+        ("review", 1),
+        ("ci ", 2),
+        (" ci", 2),
+        ("migration", 3),
+        ("schema", 2),
+        ("index", 2),
+        ("staged", 2),
+        ("rollout", 2),
+        ("prevent", 3),
+        ("enforce", 3),
+        ("pipeline", 1),
+        ("policy", 2),
+        ("explain", 1),
+        ("limit", 1),
+    ]);
+    let mitigation = score(&[
+        ("revert", 3),
+        ("un-pause", 3),
+        ("unpause", 3),
+        ("restore", 3),
+        ("clean up", 3),
+        ("cleanup", 3),
+        ("runbook", 3),
+        ("failover", 2),
+        ("backfill", 3),
+        ("re-enable", 3),
+        ("remove the override", 3),
+        ("roll back", 2),
+    ]);
+    let comms = score(&[
+        ("send", 3),
+        ("email", 3),
+        ("summary", 2),
+        ("customer", 2),
+        ("status page", 3),
+        ("notes", 2),
+        ("write up", 3),
+        ("write-up", 3),
+        ("document", 3),
+        ("announce", 3),
+        ("communicat", 3),
+        ("wording", 2),
+        ("tenants", 1),
+        ("merchants", 1),
+        ("agents", 1),
+        ("postmortem doc", 3),
+        ("update the", 2),
+        ("letter", 2),
+        ("in writing", 2),
+    ]);
     let mut best = (prevention, Category::Prevention);
-    for c in [(detection, Category::Detection), (mitigation, Category::Mitigation), (comms, Category::DocumentationComms)] {
+    for c in [
+        (detection, Category::Detection),
+        (mitigation, Category::Mitigation),
+        (comms, Category::DocumentationComms),
+    ] {
         if c.0 > best.0 {
             best = c;
         }
@@ -294,7 +556,12 @@ fn request_for(ctx: &Ctx, before: usize, owner: Option<&str>) -> Option<(usize, 
             }
             let words: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
             let mut j = i + 2;
-            while j < words.len() && matches!(words[j], "can" | "could" | "you" | "please" | "will" | "would") {
+            while j < words.len()
+                && matches!(
+                    words[j],
+                    "can" | "could" | "you" | "please" | "will" | "would"
+                )
+            {
                 j += 1;
             }
             if j < words.len() && j > i + 2 {
@@ -327,13 +594,24 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
             if quoting {
                 continue;
             }
-            if s.norm.starts_with("tell them") || s.norm.contains("tell them :") || s.norm.contains(", tell them") {
+            if s.norm.starts_with("tell them")
+                || s.norm.contains("tell them :")
+                || s.norm.contains(", tell them")
+            {
                 quoting = true;
                 continue;
             }
             let after_recovery = recovered_at.is_some_and(|r| s.offset_s >= r);
-            let continuing = current.is_some() && (has(&cues::VERIFICATION, &s.norm) || refers_back(s) || s.norm.starts_with("due ") || s.question);
-            let following: Vec<&Sentence> = sents.iter().filter(|&&k| k > i).map(|&k| &ctx.sents[k]).collect();
+            let continuing = current.is_some()
+                && (has(&cues::VERIFICATION, &s.norm)
+                    || refers_back(s)
+                    || s.norm.starts_with("due ")
+                    || s.question);
+            let following: Vec<&Sentence> = sents
+                .iter()
+                .filter(|&&k| k > i)
+                .map(|&k| &ctx.sents[k])
+                .collect();
             // "Sure, I'll send it tomorrow" answers the item assigned just before: same item.
             let answers_previous = current.is_none()
                 && refers_back(s)
@@ -354,7 +632,11 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
                 current = Some(drafts.len() - 1);
                 continue;
             }
-            let start = if continuing { None } else { starts_item(ctx, s, &following, today, after_recovery) };
+            let start = if continuing {
+                None
+            } else {
+                starts_item(ctx, s, &following, today, after_recovery)
+            };
             match start {
                 Some(st) => {
                     let owner = match &st {
@@ -388,7 +670,9 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
                             let req = request_for(ctx, i, owner.as_deref());
                             let (owner, how) = match (owner, &req) {
                                 (Some(o), _) => (Some(o), Some("self".to_string())),
-                                (None, Some((_, n, _))) => (Some(n.clone()), Some("addressed".to_string())),
+                                (None, Some((_, n, _))) => {
+                                    (Some(n.clone()), Some("addressed".to_string()))
+                                }
                                 (None, None) => (None, None),
                             };
                             drafts.push(Draft {
@@ -467,7 +751,15 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
             let text = si.text.trim().trim_end_matches('.');
             // Keep just the clause with the plan when the sentence also holds the task.
             let lower = text.to_lowercase();
-            for cue in ["once the ", "verify it by ", "verify it with ", "test it by ", "prove it with ", "prove it by ", "to show "] {
+            for cue in [
+                "once the ",
+                "verify it by ",
+                "verify it with ",
+                "test it by ",
+                "prove it with ",
+                "prove it by ",
+                "to show ",
+            ] {
                 if i == d.sent {
                     if let Some(p) = lower.find(cue) {
                         return Some(text[p..].to_string());
@@ -480,16 +772,30 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
     let verification = (!verification.is_empty()).then(|| verification.join(" "));
     let mut action = match &d.action_from {
         Some(a) => a.clone(),
-        None => clean_action(&s.text, due.as_ref().map(|x| x.said.as_str()), d.owner.as_deref()),
+        None => clean_action(
+            &s.text,
+            due.as_ref().map(|x| x.said.as_str()),
+            d.owner.as_deref(),
+        ),
     };
     // The plan said in the same sentence is the verification, not the task.
     if let Some(v) = &verification {
         let lower = action.to_lowercase();
         let head: String = v.to_lowercase().chars().take(12).collect();
         if let Some(p) = lower.find(&head).filter(|&p| p > 0) {
-            let cut = lower[..p].rfind([',', ';']).filter(|&c| p - c < 30).unwrap_or(p);
+            let cut = lower[..p]
+                .rfind([',', ';'])
+                .filter(|&c| p - c < 30)
+                .unwrap_or(p);
             let mut a = action[..cut].trim_end().to_string();
-            for tail in [" and i'll only", " and i'll", " and we'll", ", and", " and", ","] {
+            for tail in [
+                " and i'll only",
+                " and i'll",
+                " and we'll",
+                ", and",
+                " and",
+                ",",
+            ] {
                 if a.to_lowercase().ends_with(tail) {
                     a.truncate(a.len() - tail.len());
                 }
@@ -499,7 +805,12 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
             }
         }
     }
-    let scope_text: String = d.scope.iter().map(|&i| ctx.sents[i].norm.clone()).collect::<Vec<_>>().join(" ");
+    let scope_text: String = d
+        .scope
+        .iter()
+        .map(|&i| ctx.sents[i].norm.clone())
+        .collect::<Vec<_>>()
+        .join(" ");
     let category = category(&action, &scope_text);
     let mut dependencies = Vec::new();
     for &i in &d.scope {
@@ -508,8 +819,21 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
             continue;
         }
         if let Some(m) = DEPENDENCY.find(&si.norm) {
-            let rest = si.norm[m.start()..].split([',', '.']).next().unwrap_or("").trim().to_string();
-            let trivial = ["after that", "after this", "after it", "once that", "once it"].iter().any(|p| rest.starts_with(p));
+            let rest = si.norm[m.start()..]
+                .split([',', '.'])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let trivial = [
+                "after that",
+                "after this",
+                "after it",
+                "once that",
+                "once it",
+            ]
+            .iter()
+            .any(|p| rest.starts_with(p));
             if !trivial && rest.split_whitespace().count() >= 3 {
                 dependencies.push(rest);
             }
@@ -521,9 +845,21 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
             let sk = &ctx.sents[k];
             for (t, tok) in sk.toks.iter().enumerate() {
                 if let Some(name) = people::name_at(tok, &ctx.names) {
-                    let w: Vec<&str> = sk.toks[t + 1..].iter().take(3).map(|x| x.lower.as_str()).collect();
-                    if w.len() >= 3 && matches!(w[0], "can" | "will") && matches!(w[1], "get" | "send" | "give") && w[2] == "you" {
-                        let what: Vec<&str> = sk.toks[t + 4..].iter().filter(|x| !x.is_punct()).map(|x| x.text.as_str()).collect();
+                    let w: Vec<&str> = sk.toks[t + 1..]
+                        .iter()
+                        .take(3)
+                        .map(|x| x.lower.as_str())
+                        .collect();
+                    if w.len() >= 3
+                        && matches!(w[0], "can" | "will")
+                        && matches!(w[1], "get" | "send" | "give")
+                        && w[2] == "you"
+                    {
+                        let what: Vec<&str> = sk.toks[t + 4..]
+                            .iter()
+                            .filter(|x| !x.is_punct())
+                            .map(|x| x.text.as_str())
+                            .collect();
                         dependencies.push(format!("{} from {name}", what.join(" ")));
                     }
                 }
@@ -546,9 +882,7 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
     let vague = !vague_reasons.is_empty();
     let priority = if PRIORITY_HIGH.is_match(&scope_text) {
         Priority::High
-    } else if PRIORITY_LOW.is_match(&scope_text) {
-        Priority::Low
-    } else if d.owner.is_none() {
+    } else if PRIORITY_LOW.is_match(&scope_text) || d.owner.is_none() {
         Priority::Low
     } else {
         match (due.as_ref(), today) {

@@ -93,7 +93,9 @@ impl Ctx<'_> {
     }
 }
 
-const ABBREVIATIONS: &[&str] = &["vs.", "etc.", "e.g.", "i.e.", "approx.", "mr.", "ms.", "dr.", "no."];
+const ABBREVIATIONS: &[&str] = &[
+    "vs.", "etc.", "e.g.", "i.e.", "approx.", "mr.", "ms.", "dr.", "no.",
+];
 
 /// Splits text into sentences, returning (byte start, text) pairs.
 pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
@@ -108,11 +110,17 @@ pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
         if next.is_some_and(|n| !n.is_whitespace() && n != '"' && n != '\'') {
             continue;
         }
-        let after = bytes[k + 1..].iter().map(|&(_, c)| c).find(|c| !c.is_whitespace());
+        let after = bytes[k + 1..]
+            .iter()
+            .map(|&(_, c)| c)
+            .find(|c| !c.is_whitespace());
         if after.is_some_and(|a| a.is_ascii_digit() || a.is_lowercase()) && c == '.' {
             continue;
         }
-        let word_start = text[..i].rfind(char::is_whitespace).map(|p| p + 1).unwrap_or(0);
+        let word_start = text[..i]
+            .rfind(char::is_whitespace)
+            .map(|p| p + 1)
+            .unwrap_or(0);
         let word = text[word_start..=i].to_lowercase();
         let letters_dots = word.len() >= 3
             && word.chars().all(|c| c.is_ascii_alphabetic() || c == '.')
@@ -167,9 +175,21 @@ fn continues(a: &CallUtterance, b: &CallUtterance) -> bool {
     let first = b.text.trim_start();
     let lower_start = first.chars().next().is_some_and(|c| c.is_lowercase());
     let l = first.to_lowercase();
-    let cue = ["and ", "then ", "also ", "due ", "so ", "which ", "because ", "verify", "we verify", "prove it", "test it"]
-        .iter()
-        .any(|c| l.starts_with(c));
+    let cue = [
+        "and ",
+        "then ",
+        "also ",
+        "due ",
+        "so ",
+        "which ",
+        "because ",
+        "verify",
+        "we verify",
+        "prove it",
+        "test it",
+    ]
+    .iter()
+    .any(|c| l.starts_with(c));
     let unfinished = !a.text.trim_end().ends_with(['.', '?', '!']);
     match (&a.label, &b.label) {
         (Some(x), Some(y)) => x == y && gap < 1.5,
@@ -220,6 +240,14 @@ mod tests {
     fn splits_sentences_but_not_numbers_or_acronyms() {
         let s = split_sentences("Release 4.18 went out. Ticket C.S. 4118 is open? Yes! done");
         let texts: Vec<&str> = s.iter().map(|(_, t)| t.as_str()).collect();
-        assert_eq!(texts, vec!["Release 4.18 went out.", "Ticket C.S. 4118 is open?", "Yes!", "done"]);
+        assert_eq!(
+            texts,
+            vec![
+                "Release 4.18 went out.",
+                "Ticket C.S. 4118 is open?",
+                "Yes!",
+                "done"
+            ]
+        );
     }
 }

@@ -15,7 +15,8 @@ static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static CHOICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(instead of|rather than|i'd rather|we'd rather|i would rather|instead)\b").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"\b(instead of|rather than|i'd rather|we'd rather|i would rather|instead)\b")
+        .unwrap_or_else(|e| panic!("{e}"))
 });
 
 static APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
@@ -42,8 +43,26 @@ fn strip_interjections(words: &[&str]) -> usize {
     while i < words.len()
         && matches!(
             words[i],
-            "yes" | "yeah" | "yep" | "ok" | "okay" | "so" | "right" | "alright" | "great" | "agreed"
-                | "," | "." | ":" | "decision" | "and" | "then" | "please" | "now" | "perfect" | "good"
+            "yes"
+                | "yeah"
+                | "yep"
+                | "ok"
+                | "okay"
+                | "so"
+                | "right"
+                | "alright"
+                | "great"
+                | "agreed"
+                | ","
+                | "."
+                | ":"
+                | "decision"
+                | "and"
+                | "then"
+                | "please"
+                | "now"
+                | "perfect"
+                | "good"
         )
     {
         i += 1;
@@ -65,11 +84,18 @@ pub fn imperative_at(s: &Sentence, names: &[String]) -> Option<usize> {
     if w == "let's" || w == "lets" {
         return Some(i);
     }
-    if w == "we" && words.get(i + 1).is_some_and(|v| IMPERATIVE.contains(v) || *v == "do" || *v == "roll") {
+    if w == "we"
+        && words
+            .get(i + 1)
+            .is_some_and(|v| IMPERATIVE.contains(v) || *v == "do" || *v == "roll")
+    {
         return Some(i);
     }
     if (w == "can" || w == "could") && words.get(i + 1) == Some(&"you") {
-        return words.get(i + 2).filter(|v| IMPERATIVE.contains(v)).map(|_| i);
+        return words
+            .get(i + 2)
+            .filter(|v| IMPERATIVE.contains(v))
+            .map(|_| i);
     }
     IMPERATIVE.contains(&w).then_some(i)
 }
@@ -101,7 +127,9 @@ fn clean_decision(text: &str) -> String {
             t = r.trim().to_string();
         }
     }
-    for p in ["Yes, ", "Yes. ", "Yeah, ", "Okay, ", "OK, ", "Okay. ", "Right, "] {
+    for p in [
+        "Yes, ", "Yes. ", "Yeah, ", "Okay, ", "OK, ", "Okay. ", "Right, ",
+    ] {
         if let Some(r) = t.strip_prefix(p) {
             t = r.trim().to_string();
         }
@@ -113,10 +141,17 @@ fn clean_decision(text: &str) -> String {
 fn options_before(ctx: &Ctx, from: usize, upto: usize, since_offset: f64) -> Vec<String> {
     let mut out = Vec::new();
     let mut listing = false;
-    for s in ctx.sents[from..upto].iter().filter(|s| s.offset_s >= since_offset) {
+    for s in ctx.sents[from..upto]
+        .iter()
+        .filter(|s| s.offset_s >= since_offset)
+    {
         let n = &s.norm;
         let text = s.text.trim().trim_end_matches(['.', '?', '!']).to_string();
-        if let Some(p) = n.find("options are ").or_else(|| n.find("option is ")).or_else(|| n.find("either ")) {
+        if let Some(p) = n
+            .find("options are ")
+            .or_else(|| n.find("option is "))
+            .or_else(|| n.find("either "))
+        {
             let rest = &n[p..];
             let rest = rest.split_once(' ').map(|x| x.1).unwrap_or("");
             let rest = rest.trim_start_matches("are ").trim_start_matches("is ");
@@ -128,21 +163,42 @@ fn options_before(ctx: &Ctx, from: usize, upto: usize, since_offset: f64) -> Vec
             }
             continue;
         }
-        if n.contains("two options") || n.contains("couple of options") || n.contains("few options") || n.contains("three options") {
+        if n.contains("two options")
+            || n.contains("couple of options")
+            || n.contains("few options")
+            || n.contains("three options")
+        {
             listing = true;
             continue;
         }
         if let Some(p) = n.find("we could ").or_else(|| n.find("we can either ")) {
             let rest = &n[p + 9..];
-            let first = rest.split(" or").next().unwrap_or(rest).trim().trim_end_matches([',', '.']).trim();
+            let first = rest
+                .split(" or")
+                .next()
+                .unwrap_or(rest)
+                .trim()
+                .trim_end_matches([',', '.'])
+                .trim();
             if !first.is_empty() {
                 out.push(first.to_string());
             }
             continue;
         }
         if n.starts_with("or ") {
-            let o = text[3..].split(", that's").next().unwrap_or("").split(". ").next().unwrap_or("");
-            out.push(o.trim_start_matches("I ").trim_start_matches("we ").trim().to_string());
+            let o = text[3..]
+                .split(", that's")
+                .next()
+                .unwrap_or("")
+                .split(". ")
+                .next()
+                .unwrap_or("");
+            out.push(
+                o.trim_start_matches("I ")
+                    .trim_start_matches("we ")
+                    .trim()
+                    .to_string(),
+            );
             continue;
         }
         if listing && !s.question {
@@ -154,7 +210,13 @@ fn options_before(ctx: &Ctx, from: usize, upto: usize, since_offset: f64) -> Vec
     out
 }
 
-fn alternatives(ctx: &Ctx, sents: &[usize], decision: &str, sent: usize, since: usize) -> Vec<String> {
+fn alternatives(
+    ctx: &Ctx,
+    sents: &[usize],
+    decision: &str,
+    sent: usize,
+    since: usize,
+) -> Vec<String> {
     // The choice itself, without its reasons ("… because a rollback is faster than a hotfix").
     let lower = decision.to_lowercase();
     let decision = lower
@@ -196,13 +258,20 @@ fn alternatives(ctx: &Ctx, sents: &[usize], decision: &str, sent: usize, since: 
         opts.remove(k);
     }
     for o in opts {
-        if !alts.iter().any(|a| cues::overlap(a, &o.to_lowercase()) > 0 && a.len() >= o.len()) {
+        if !alts
+            .iter()
+            .any(|a| cues::overlap(a, &o.to_lowercase()) > 0 && a.len() >= o.len())
+        {
             alts.retain(|a| cues::overlap(a, &o.to_lowercase()) == 0);
             alts.push(o);
         }
     }
     alts.iter()
-        .map(|a| a.trim_start_matches("a ").trim_start_matches("an ").to_string())
+        .map(|a| {
+            a.trim_start_matches("a ")
+                .trim_start_matches("an ")
+                .to_string()
+        })
         .collect()
 }
 
@@ -211,13 +280,20 @@ fn rationale(ctx: &Ctx, sents: &[usize], decision_sent: usize) -> Option<String>
         let s = &ctx.sents[i];
         for cue in [" because ", " since ", " as it's ", " given that "] {
             if let Some(p) = s.text.to_lowercase().find(cue) {
-                return Some(s.text[p + cue.len()..].trim().trim_end_matches('.').to_string());
+                return Some(
+                    s.text[p + cue.len()..]
+                        .trim()
+                        .trim_end_matches('.')
+                        .to_string(),
+                );
             }
         }
     }
     let reasons: Vec<String> = sents
         .iter()
-        .filter(|&&i| i != decision_sent && has(&RATIONALE, &ctx.sents[i].norm) && !ctx.sents[i].question)
+        .filter(|&&i| {
+            i != decision_sent && has(&RATIONALE, &ctx.sents[i].norm) && !ctx.sents[i].question
+        })
         .map(|&i| clean_decision(&ctx.sents[i].text))
         .collect();
     if !reasons.is_empty() {
@@ -241,22 +317,22 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
         if sents.is_empty() {
             continue;
         }
-        let in_action_items = sents.iter().any(|&i| ctx.sents[i].norm.contains("action item"));
-        let prev_proposal = (u > 0)
-            .then(|| {
-                let prev: Vec<usize> = ctx.sentences_of_turn(u - 1).collect();
-                prev.iter().any(|&i| {
-                    let n = &ctx.sents[i].norm;
-                    ctx.sents[i].question
-                        || n.contains("we should")
-                        || n.contains("should we")
-                        || n.contains("can we")
-                        || n.contains("shall we")
-                        || n.contains("i propose")
-                        || n.contains("i suggest")
-                })
+        let in_action_items = sents
+            .iter()
+            .any(|&i| ctx.sents[i].norm.contains("action item"));
+        let prev_proposal = u > 0 && {
+            let prev: Vec<usize> = ctx.sentences_of_turn(u - 1).collect();
+            prev.iter().any(|&i| {
+                let n = &ctx.sents[i].norm;
+                ctx.sents[i].question
+                    || n.contains("we should")
+                    || n.contains("should we")
+                    || n.contains("can we")
+                    || n.contains("shall we")
+                    || n.contains("i propose")
+                    || n.contains("i suggest")
             })
-            .unwrap_or(false);
+        };
         // An utterance that carries something out, or lists options, decides nothing.
         let executing = ctx
             .sentences_of_turn(u)
@@ -291,29 +367,47 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
                 }
                 if approval {
                     // "Yes, Tom, post …" / "Yes. Tell them: …"
-                    if let Some(k) = sents.iter().copied().filter(|&k| k >= i).find(|&k| imperative_at(&ctx.sents[k], &ctx.names).is_some()) {
+                    if let Some(k) = sents
+                        .iter()
+                        .copied()
+                        .filter(|&k| k >= i)
+                        .find(|&k| imperative_at(&ctx.sents[k], &ctx.names).is_some())
+                    {
                         chosen = Some((k, false));
                         break;
                     }
                 }
                 let addressed = people::addressed(s, &ctx.names).is_some();
-                if imperative && is_mitigating(&s.norm) && !s.norm.starts_with("can you") && (addressed || may_command) && !has(&cues::COMPLETION, &s.norm) {
+                if imperative
+                    && is_mitigating(&s.norm)
+                    && !s.norm.starts_with("can you")
+                    && (addressed || may_command)
+                    && !has(&cues::COMPLETION, &s.norm)
+                {
                     chosen = Some((i, false));
                     break;
                 }
-                if imperative && (s.norm.starts_with("let's") || s.norm.contains(", let's")) && is_mitigating(&s.norm) {
+                if imperative
+                    && (s.norm.starts_with("let's") || s.norm.contains(", let's"))
+                    && is_mitigating(&s.norm)
+                {
                     chosen = Some((i, false));
                     break;
                 }
             }
         }
-        let Some((cue, explicit)) = chosen else { continue };
+        let Some((cue, explicit)) = chosen else {
+            continue;
+        };
         // The decision itself: the instruction in the utterance, preferring one that changes the system.
         let directive = sents
             .iter()
             .copied()
             .filter(|&k| k >= cue || explicit)
-            .find(|&k| imperative_at(&ctx.sents[k], &ctx.names).is_some() && is_mitigating(&ctx.sents[k].norm))
+            .find(|&k| {
+                imperative_at(&ctx.sents[k], &ctx.names).is_some()
+                    && is_mitigating(&ctx.sents[k].norm)
+            })
             .or_else(|| {
                 sents
                     .iter()
@@ -321,10 +415,15 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
                     .filter(|&k| k >= cue)
                     .find(|&k| imperative_at(&ctx.sents[k], &ctx.names).is_some())
             });
-        let cue_is_reason = has(&RATIONALE, &ctx.sents[cue].norm) && imperative_at(&ctx.sents[cue], &ctx.names).is_none();
+        let cue_is_reason = has(&RATIONALE, &ctx.sents[cue].norm)
+            && imperative_at(&ctx.sents[cue], &ctx.names).is_none();
         let main = match directive {
             Some(d) if cue_is_reason || !explicit => d,
-            Some(d) if explicit && ctx.sents[cue].toks.iter().filter(|t| t.is_word()).count() <= 2 => d,
+            Some(d)
+                if explicit && ctx.sents[cue].toks.iter().filter(|t| t.is_word()).count() <= 2 =>
+            {
+                d
+            }
             _ => cue,
         };
         let mut decision_text = clean_decision(&ctx.sents[main].text);
@@ -347,13 +446,31 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
         };
         let comms_verb = imperative_at(&ctx.sents[main], &ctx.names)
             .and_then(|k| ctx.sents[main].toks.get(k))
-            .is_some_and(|t| matches!(t.lower.as_str(), "post" | "tell" | "send" | "update" | "email" | "publish" | "notify" | "announce"));
+            .is_some_and(|t| {
+                matches!(
+                    t.lower.as_str(),
+                    "post"
+                        | "tell"
+                        | "send"
+                        | "update"
+                        | "email"
+                        | "publish"
+                        | "notify"
+                        | "announce"
+                )
+            });
         let mitigating = !comms_verb
-            && sents.iter().any(|&k| k >= cue.min(main) && is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question)
+            && sents.iter().any(|&k| {
+                k >= cue.min(main) && is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question
+            })
             && recovered_at.is_none_or(|r| ctx.sents[main].offset_s < r);
         let assignee = people::addressed(&ctx.sents[main], &ctx.names)
             .map(|(_, n)| n)
-            .or_else(|| sents.iter().find_map(|&k| people::addressed(&ctx.sents[k], &ctx.names).map(|(_, n)| n)));
+            .or_else(|| {
+                sents
+                    .iter()
+                    .find_map(|&k| people::addressed(&ctx.sents[k], &ctx.names).map(|(_, n)| n))
+            });
         let rationale = rationale(ctx, &sents, main);
         let since = out.last().map(|f: &Found| f.sent + 1).unwrap_or(0);
         let alternatives = alternatives(ctx, &sents, &decision_text, main, since);

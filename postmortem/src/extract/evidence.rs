@@ -57,12 +57,26 @@ fn deploy(toks: &[Token], out: &mut Vec<Found>) {
             continue;
         }
         let mut j = i + 1;
-        while j < toks.len() && j <= i + 4 && matches!(low(toks, j), "id" | "number" | "is" | ":" | "was" | "the" | "#" | "identifier") {
+        while j < toks.len()
+            && j <= i + 4
+            && matches!(
+                low(toks, j),
+                "id" | "number" | "is" | ":" | "was" | "the" | "#" | "identifier"
+            )
+        {
             j += 1;
         }
         let mut letters = String::new();
         let start = j;
-        while j < toks.len() && toks[j].is_word() && toks[j].text.len() <= 3 && toks[j].text.chars().all(|c| c.is_ascii_alphabetic()) && !matches!(low(toks, j), "is" | "to" | "the" | "and" | "at" | "was" | "of" | "for" | "on" | "in") {
+        while j < toks.len()
+            && toks[j].is_word()
+            && toks[j].text.len() <= 3
+            && toks[j].text.chars().all(|c| c.is_ascii_alphabetic())
+            && !matches!(
+                low(toks, j),
+                "is" | "to" | "the" | "and" | "at" | "was" | "of" | "for" | "on" | "in"
+            )
+        {
             letters.push_str(&toks[j].text.to_uppercase());
             j += 1;
         }
@@ -85,19 +99,40 @@ fn release(toks: &[Token], out: &mut Vec<Found>) {
         let Some(n) = t.num_ref() else { continue };
         let prev = if i > 0 { low(toks, i - 1) } else { "" };
         let prev2 = if i > 1 { low(toks, i - 2) } else { "" };
-        let keyword = matches!(prev, "release" | "version" | "build" | "v" | "tag" | "releases")
-            || (prev == "to" && matches!(prev2, "back" | "release" | "version"))
+        let keyword = matches!(
+            prev,
+            "release" | "version" | "build" | "v" | "tag" | "releases"
+        ) || (prev == "to" && matches!(prev2, "back" | "release" | "version"))
             || (prev == "back" && matches!(prev2, "roll" | "rolling" | "rolled"));
         let dotted = n.seps.iter().filter(|s| **s == Sep::Point).count() >= 2;
         let pointy = n.seps.first() == Some(&Sep::Point) && n.groups.len() >= 2;
         let timeish = matches!(prev, "at" | "since" | "by" | "until" | "around");
-        let unit_after = matches!(low(toks, i + 1), "percent" | "seconds" | "milliseconds" | "minutes" | "hours" | "million" | "thousand" | "x" | "times");
+        let unit_after = matches!(
+            low(toks, i + 1),
+            "percent"
+                | "seconds"
+                | "milliseconds"
+                | "minutes"
+                | "hours"
+                | "million"
+                | "thousand"
+                | "x"
+                | "times"
+        );
         if timeish || unit_after || n.plural || n.ordinal {
             continue;
         }
-        let is_version = (keyword && (pointy || n.groups.len() >= 2 || (prev != "to" && prev != "back" && n.groups.len() == 1 && !n.spoken)))
+        let is_version = (keyword
+            && (pointy
+                || n.groups.len() >= 2
+                || (prev != "to" && prev != "back" && n.groups.len() == 1 && !n.spoken)))
             || dotted
-            || (pointy && matches!(low(toks, i + 1), "went" | "has" | "is" | "shipped" | "was" | "of") && keyword);
+            || (pointy
+                && matches!(
+                    low(toks, i + 1),
+                    "went" | "has" | "is" | "shipped" | "was" | "of"
+                )
+                && keyword);
         if !is_version {
             continue;
         }
@@ -150,7 +185,11 @@ fn commit(toks: &[Token], out: &mut Vec<Found>) {
         }
         for j in i + 1..(i + 3).min(toks.len()) {
             let w = &toks[j].lower;
-            if w.len() >= 7 && w.len() <= 40 && w.chars().all(|c| c.is_ascii_hexdigit()) && w.chars().any(|c| c.is_ascii_alphabetic()) {
+            if w.len() >= 7
+                && w.len() <= 40
+                && w.chars().all(|c| c.is_ascii_hexdigit())
+                && w.chars().any(|c| c.is_ascii_alphabetic())
+            {
                 out.push(Found {
                     kind: EvidenceKind::Commit,
                     value: w.clone(),
@@ -168,14 +207,45 @@ fn ticket(toks: &[Token], out: &mut Vec<Found>) {
         if !t.is_word() || !t.text.chars().all(|c| c.is_ascii_alphabetic()) {
             continue;
         }
-        let Some(n) = toks[i + 1].num_ref() else { continue };
+        let Some(n) = toks[i + 1].num_ref() else {
+            continue;
+        };
         if n.plural || n.ordinal {
             continue;
         }
         let upper = t.text.to_uppercase();
-        let caps = t.text.len() >= 2 && t.text.len() <= 6 && t.text.chars().all(|c| c.is_ascii_uppercase());
-        let cue_before = (i.saturating_sub(4)..i).any(|k| matches!(low(toks, k), "ticket" | "issue" | "jira" | "incident" | "case"));
-        let plain = t.text.len() >= 2 && t.text.len() <= 5 && cue_before && !matches!(t.lower.as_str(), "is" | "was" | "the" | "number" | "at" | "in" | "of" | "to" | "and" | "now" | "ticket" | "issue" | "incident" | "case" | "from" | "are" | "came" | "as");
+        let caps = t.text.len() >= 2
+            && t.text.len() <= 6
+            && t.text.chars().all(|c| c.is_ascii_uppercase());
+        let cue_before = (i.saturating_sub(4)..i).any(|k| {
+            matches!(
+                low(toks, k),
+                "ticket" | "issue" | "jira" | "incident" | "case"
+            )
+        });
+        let plain = t.text.len() >= 2
+            && t.text.len() <= 5
+            && cue_before
+            && !matches!(
+                t.lower.as_str(),
+                "is" | "was"
+                    | "the"
+                    | "number"
+                    | "at"
+                    | "in"
+                    | "of"
+                    | "to"
+                    | "and"
+                    | "now"
+                    | "ticket"
+                    | "issue"
+                    | "incident"
+                    | "case"
+                    | "from"
+                    | "are"
+                    | "came"
+                    | "as"
+            );
         if !(caps || plain) || NOT_TICKET.contains(&upper.as_str()) {
             continue;
         }
@@ -197,7 +267,14 @@ fn ticket(toks: &[Token], out: &mut Vec<Found>) {
 fn url(toks: &[Token], out: &mut Vec<Found>) {
     for t in toks {
         let l = &t.lower;
-        if t.is_word() && (l.contains("://") || l.starts_with("www.") || (l.contains('.') && l.contains('/')) || [".com", ".io", ".net", ".org", ".dev", ".app", ".internal"].iter().any(|s| l.ends_with(s))) {
+        if t.is_word()
+            && (l.contains("://")
+                || l.starts_with("www.")
+                || (l.contains('.') && l.contains('/'))
+                || [".com", ".io", ".net", ".org", ".dev", ".app", ".internal"]
+                    .iter()
+                    .any(|s| l.ends_with(s)))
+        {
             out.push(Found {
                 kind: EvidenceKind::Url,
                 value: t.text.clone(),
@@ -221,7 +298,8 @@ fn dashboard(toks: &[Token], out: &mut Vec<Found>) {
             continue;
         }
         let mut a = i;
-        while a > 0 && i - a < 5 && toks[a - 1].is_word() && !NAME_STOP.contains(&low(toks, a - 1)) {
+        while a > 0 && i - a < 5 && toks[a - 1].is_word() && !NAME_STOP.contains(&low(toks, a - 1))
+        {
             a -= 1;
         }
         let name = span(toks, a, i);
@@ -234,7 +312,11 @@ fn dashboard(toks: &[Token], out: &mut Vec<Found>) {
             continue;
         }
         // "the dashboard shows the pool at 100%": name it by what it shows.
-        let after = toks.iter().skip(i + 1).position(|x| matches!(x.lower.as_str(), "shows" | "showing" | "says")).map(|p| p + i + 1);
+        let after = toks
+            .iter()
+            .skip(i + 1)
+            .position(|x| matches!(x.lower.as_str(), "shows" | "showing" | "says"))
+            .map(|p| p + i + 1);
         let value = match after {
             Some(p) if p <= i + 2 => {
                 let mut b = p + 1;
@@ -242,7 +324,24 @@ fn dashboard(toks: &[Token], out: &mut Vec<Found>) {
                     b += 1;
                 }
                 let s = b;
-                while b < toks.len() && toks[b].is_word() && !matches!(low(toks, b), "at" | "is" | "was" | "are" | "and" | "in" | "of" | "to" | "for" | "on" | "with" | "has") && b - s < 4 {
+                while b < toks.len()
+                    && toks[b].is_word()
+                    && !matches!(
+                        low(toks, b),
+                        "at" | "is"
+                            | "was"
+                            | "are"
+                            | "and"
+                            | "in"
+                            | "of"
+                            | "to"
+                            | "for"
+                            | "on"
+                            | "with"
+                            | "has"
+                    )
+                    && b - s < 4
+                {
                     b += 1;
                 }
                 span(toks, s, b)
@@ -254,16 +353,39 @@ fn dashboard(toks: &[Token], out: &mut Vec<Found>) {
         }
         out.push(Found {
             kind: EvidenceKind::Dashboard,
-            value: if value.is_empty() { "dashboard".into() } else { format!("dashboard showing {value}") },
+            value: if value.is_empty() {
+                "dashboard".into()
+            } else {
+                format!("dashboard showing {value}")
+            },
             said: span(toks, i.saturating_sub(1), (i + 6).min(toks.len())),
         });
     }
 }
 
 const LOG_CUES: &[&str] = &[
-    "query i ran", "queries i ran", "ran a query", "ran the query", "ran this query", "searched the", "searched for",
-    "search the logs", "searched the logs", "log explorer", "slow query log", "grep", "grepped", "filtered the logs",
-    "log query", "log search", "kibana", "splunk", "in the logs for", "loki", "logs insights", "queried the",
+    "query i ran",
+    "queries i ran",
+    "ran a query",
+    "ran the query",
+    "ran this query",
+    "searched the",
+    "searched for",
+    "search the logs",
+    "searched the logs",
+    "log explorer",
+    "slow query log",
+    "grep",
+    "grepped",
+    "filtered the logs",
+    "log query",
+    "log search",
+    "kibana",
+    "splunk",
+    "in the logs for",
+    "loki",
+    "logs insights",
+    "queried the",
 ];
 
 fn log_query(s: &Sentence, next: Option<&Sentence>, out: &mut Vec<Found>) {
@@ -274,7 +396,11 @@ fn log_query(s: &Sentence, next: Option<&Sentence>, out: &mut Vec<Found>) {
     // "Here's the query I ran in the log explorer. Status equals 429, ..."
     let short = s.toks.iter().filter(|t| t.is_word()).count() < 12 && s.norm.contains("here");
     if let Some(n) = next {
-        if short || n.norm.contains("equals") || n.norm.contains(" = ") || n.norm.contains("grouped by") {
+        if short
+            || n.norm.contains("equals")
+            || n.norm.contains(" = ")
+            || n.norm.contains("grouped by")
+        {
             value = n.text.trim().to_string();
         }
     }
@@ -292,11 +418,24 @@ fn log_query(s: &Sentence, next: Option<&Sentence>, out: &mut Vec<Found>) {
 
 fn status_page(s: &Sentence, out: &mut Vec<Found>) {
     let n = &s.norm;
-    let Some(p) = n.find("status page") else { return };
+    let Some(p) = n.find("status page") else {
+        return;
+    };
     let rest = &n[p + 11..];
-    let reads = ["shows", "says", "reports", "lists", "is showing", "mentions", "has an incident", "confirms", "is reporting", "shows an"]
-        .iter()
-        .any(|c| rest.trim_start().starts_with(c) || rest.contains(&format!(" {c} ")));
+    let reads = [
+        "shows",
+        "says",
+        "reports",
+        "lists",
+        "is showing",
+        "mentions",
+        "has an incident",
+        "confirms",
+        "is reporting",
+        "shows an",
+    ]
+    .iter()
+    .any(|c| rest.trim_start().starts_with(c) || rest.contains(&format!(" {c} ")));
     let ours = ["post", "update", "put", "posting", "updating", "publish"]
         .iter()
         .any(|v| n[..p].contains(&format!("{v} ")));
@@ -327,7 +466,13 @@ fn config(toks: &[Token], out: &mut Vec<Found>) {
     for i in 0..toks.len() {
         let l = low(toks, i);
         // Identifiers written as such: tenant_rate_limit.enterprise.rps
-        if toks[i].is_word() && (toks[i].text.contains('_') || (toks[i].text.contains('.') && !toks[i].text.contains('/'))) && toks[i].text.chars().any(|c| c.is_ascii_alphabetic()) && !toks[i].text.contains("..") && !l.ends_with(".com") {
+        if toks[i].is_word()
+            && (toks[i].text.contains('_')
+                || (toks[i].text.contains('.') && !toks[i].text.contains('/')))
+            && toks[i].text.chars().any(|c| c.is_ascii_alphabetic())
+            && !toks[i].text.contains("..")
+            && !l.ends_with(".com")
+        {
             out.push(Found {
                 kind: EvidenceKind::Config,
                 value: toks[i].text.clone(),
@@ -335,20 +480,37 @@ fn config(toks: &[Token], out: &mut Vec<Found>) {
             });
             continue;
         }
-        let flag = (l == "flag" || l == "toggle" || (l == "switch" && low(toks, i.wrapping_sub(1)) == "kill"))
-            && !matches!(low(toks, i + 1), "is" | "was" | "for" | "to" | "on" | "off" | "," | ".");
+        let flag = (l == "flag"
+            || l == "toggle"
+            || (l == "switch" && low(toks, i.wrapping_sub(1)) == "kill"))
+            && !matches!(
+                low(toks, i + 1),
+                "is" | "was" | "for" | "to" | "on" | "off" | "," | "."
+            );
         if flag {
             let mut j = i + 1;
             if matches!(low(toks, j), "called" | "named") {
                 j += 1;
             }
             let s = j;
-            while j < toks.len() && j - s < 5 && (toks[j].is_word() || toks[j].num_ref().is_some()) && !FLAG_STOP.contains(&low(toks, j)) {
+            while j < toks.len()
+                && j - s < 5
+                && (toks[j].is_word() || toks[j].num_ref().is_some())
+                && !FLAG_STOP.contains(&low(toks, j))
+            {
                 j += 1;
             }
             if j > s {
-                let name = toks[s..j].iter().map(|t| t.lower.as_str()).collect::<Vec<_>>().join("-");
-                let from = if low(toks, i.wrapping_sub(1)) == "feature" { i - 1 } else { i };
+                let name = toks[s..j]
+                    .iter()
+                    .map(|t| t.lower.as_str())
+                    .collect::<Vec<_>>()
+                    .join("-");
+                let from = if low(toks, i.wrapping_sub(1)) == "feature" {
+                    i - 1
+                } else {
+                    i
+                };
                 out.push(Found {
                     kind: EvidenceKind::Config,
                     value: format!("feature flag {name}"),
@@ -358,11 +520,32 @@ fn config(toks: &[Token], out: &mut Vec<Found>) {
             continue;
         }
         let key = l == "key"
-            && matches!(low(toks, i.wrapping_sub(1)), "the" | "config" | "configuration" | "setting" | "a")
-            && !matches!(low(toks, i + 1), "thing" | "point" | "question" | "issue" | "part" | "takeaway" | "is" | "was" | "," | ".");
-        let setting = matches!(l, "setting" | "parameter") && matches!(low(toks, i.wrapping_sub(1)), "the" | "config" | "a");
+            && matches!(
+                low(toks, i.wrapping_sub(1)),
+                "the" | "config" | "configuration" | "setting" | "a"
+            )
+            && !matches!(
+                low(toks, i + 1),
+                "thing"
+                    | "point"
+                    | "question"
+                    | "issue"
+                    | "part"
+                    | "takeaway"
+                    | "is"
+                    | "was"
+                    | ","
+                    | "."
+            );
+        let setting = matches!(l, "setting" | "parameter")
+            && matches!(low(toks, i.wrapping_sub(1)), "the" | "config" | "a");
         if key || setting {
-            let secret = (i.saturating_sub(2)..i).any(|k| matches!(low(toks, k), "api" | "secret" | "access" | "private" | "ssh" | "signing"));
+            let secret = (i.saturating_sub(2)..i).any(|k| {
+                matches!(
+                    low(toks, k),
+                    "api" | "secret" | "access" | "private" | "ssh" | "signing"
+                )
+            });
             if secret {
                 continue;
             }
@@ -374,7 +557,12 @@ fn config(toks: &[Token], out: &mut Vec<Found>) {
                     if segs.last().is_some_and(|s| !s.is_empty()) {
                         segs.push(Vec::new());
                     }
-                } else if toks[j].is_punct() || matches!(w, "so" | "which" | "that" | "and" | "because" | "is" | "was" | "to" | "in") {
+                } else if toks[j].is_punct()
+                    || matches!(
+                        w,
+                        "so" | "which" | "that" | "and" | "because" | "is" | "was" | "to" | "in"
+                    )
+                {
                     break;
                 } else {
                     if let Some(seg) = segs.last_mut() {
@@ -421,7 +609,11 @@ pub fn find(s: &Sentence, next: Option<&Sentence>) -> Vec<Found> {
 }
 
 fn key(kind: EvidenceKind, value: &str) -> String {
-    let v: String = value.to_lowercase().chars().filter(|c| c.is_alphanumeric() || *c == '.').collect();
+    let v: String = value
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '.')
+        .collect();
     format!("{}:{v}", kind.as_str())
 }
 
@@ -433,7 +625,10 @@ pub fn extract(ctx: &Ctx) -> Vec<Evidence> {
         let next = ctx.sents.get(i + 1).filter(|n| n.utt == s.utt);
         for f in find(s, next) {
             // A second, unnamed mention of a dashboard refers to one already noted.
-            if f.kind == EvidenceKind::Dashboard && f.value.starts_with("dashboard") && out.iter().any(|e| e.kind == EvidenceKind::Dashboard) {
+            if f.kind == EvidenceKind::Dashboard
+                && f.value.starts_with("dashboard")
+                && out.iter().any(|e| e.kind == EvidenceKind::Dashboard)
+            {
                 continue;
             }
             if !seen.insert(key(f.kind, &f.value)) {
@@ -470,7 +665,10 @@ mod tests {
     }
 
     fn vals(text: &str) -> Vec<(EvidenceKind, String)> {
-        find(&sent(text), None).into_iter().map(|f| (f.kind, f.value)).collect()
+        find(&sent(text), None)
+            .into_iter()
+            .map(|f| (f.kind, f.value))
+            .collect()
     }
 
     #[test]
@@ -485,36 +683,74 @@ mod tests {
             assert!(v.contains(&(Deploy, "K4409".into())), "{text}: {v:?}");
             assert!(v.contains(&(Release, "5.12".into())), "{text}: {v:?}");
         }
-        assert!(vals("we rolled back to six point two point one").contains(&(Release, "6.2.1".into())));
+        assert!(
+            vals("we rolled back to six point two point one").contains(&(Release, "6.2.1".into()))
+        );
         assert!(vals("It went out at 8.52 this morning").is_empty());
     }
 
     #[test]
     fn tickets_prs_and_commits() {
         use EvidenceKind::*;
-        assert_eq!(vals("The tracking ticket is INC twenty two oh nine."), vec![(Ticket, "INC-2209".into())]);
-        assert_eq!(vals("I filed OPS-1234 for it"), vec![(Ticket, "OPS-1234".into())]);
-        assert_eq!(vals("the incident ticket is ops 3307"), vec![(Ticket, "OPS-3307".into())]);
-        assert_eq!(vals("It came in as ticket S R fifty five ninety."), vec![(Ticket, "SR-5590".into())]);
-        assert_eq!(vals("merge request sixty one oh two changed the timeout"), vec![(PullRequest, "6102".into())]);
+        assert_eq!(
+            vals("The tracking ticket is INC twenty two oh nine."),
+            vec![(Ticket, "INC-2209".into())]
+        );
+        assert_eq!(
+            vals("I filed OPS-1234 for it"),
+            vec![(Ticket, "OPS-1234".into())]
+        );
+        assert_eq!(
+            vals("the incident ticket is ops 3307"),
+            vec![(Ticket, "OPS-3307".into())]
+        );
+        assert_eq!(
+            vals("It came in as ticket S R fifty five ninety."),
+            vec![(Ticket, "SR-5590".into())]
+        );
+        assert_eq!(
+            vals("merge request sixty one oh two changed the timeout"),
+            vec![(PullRequest, "6102".into())]
+        );
         assert_eq!(vals("PR #812 did it"), vec![(PullRequest, "812".into())]);
-        assert_eq!(vals("revert commit 9f3ab21c now"), vec![(Commit, "9f3ab21c".into())]);
+        assert_eq!(
+            vals("revert commit 9f3ab21c now"),
+            vec![(Commit, "9f3ab21c".into())]
+        );
         assert!(vals("we are on the EU 2 cluster and the API 500s").is_empty());
     }
 
     #[test]
     fn dashboards_flags_config_and_queries() {
         use EvidenceKind::*;
-        assert_eq!(vals("I've got the payments latency dashboard open."), vec![(Dashboard, "payments latency".into())]);
-        assert_eq!(vals("It's behind the feature flag new search ranking, which is on."), vec![(Config, "feature flag new-search-ranking".into())]);
+        assert_eq!(
+            vals("I've got the payments latency dashboard open."),
+            vec![(Dashboard, "payments latency".into())]
+        );
+        assert_eq!(
+            vals("It's behind the feature flag new search ranking, which is on."),
+            vec![(Config, "feature flag new-search-ranking".into())]
+        );
         assert_eq!(
             vals("the block lost the key worker pool, max connections, so it fell back."),
             vec![(Config, "worker_pool.max_connections".into())]
         );
-        assert_eq!(vals("check db.pool.max_size in the config"), vec![(Config, "db.pool.max_size".into())]);
-        assert_eq!(vals("the vendor's status page says there's an outage in us east"), vec![(StatusPage, "vendor status page says there's an outage in us east".into())]);
+        assert_eq!(
+            vals("check db.pool.max_size in the config"),
+            vec![(Config, "db.pool.max_size".into())]
+        );
+        assert_eq!(
+            vals("the vendor's status page says there's an outage in us east"),
+            vec![(
+                StatusPage,
+                "vendor status page says there's an outage in us east".into()
+            )]
+        );
         assert!(vals("can we post on the status page?").is_empty());
-        assert_eq!(vals("I grepped the auth logs for token expired errors").len(), 1);
+        assert_eq!(
+            vals("I grepped the auth logs for token expired errors").len(),
+            1
+        );
         assert!(vals("our API key rotation").is_empty());
     }
 }

@@ -13,16 +13,26 @@ pub fn is_hypothesis(s: &Sentence, turn: &[&Sentence]) -> bool {
     if has(&cues::NEGATED_HEDGE, n) || has(&cues::PROPOSAL, n) || has(&cues::ESTIMATE, n) {
         return false;
     }
-    if s.question && !(n.contains("could it be") || n.contains("might it be") || n.contains("is it possibly")) {
+    if s.question
+        && !(n.contains("could it be") || n.contains("might it be") || n.contains("is it possibly"))
+    {
         return false;
     }
     if has(&cues::STRONG_HEDGE, n) {
         return !has(&cues::CONFIRM, n);
     }
     if has(&cues::WEAK_HEDGE, n) {
-        let assertive = ["i think i see", "i think that's it", "i think we're good", "i think we are good", "i think it's fixed", "i think that's us", "i think we found"]
-            .iter()
-            .any(|p| n.contains(p));
+        let assertive = [
+            "i think i see",
+            "i think that's it",
+            "i think we're good",
+            "i think we are good",
+            "i think it's fixed",
+            "i think that's us",
+            "i think we found",
+        ]
+        .iter()
+        .any(|p| n.contains(p));
         let turn_backed = turn.iter().any(|t| {
             has(&cues::CONFIRM, &t.norm)
                 || evidence::find(t, None).iter().any(|f| {
@@ -46,7 +56,11 @@ pub fn extract(ctx: &Ctx) -> Vec<(Hypothesis, Vec<usize>)> {
     let mut out: Vec<(Hypothesis, Vec<usize>)> = Vec::new();
     let mut last_utt: Option<(usize, usize)> = None;
     for (i, s) in ctx.sents.iter().enumerate() {
-        let turn: Vec<&Sentence> = ctx.sents.iter().filter(|t| ctx.turn[t.utt] == ctx.turn[s.utt]).collect();
+        let turn: Vec<&Sentence> = ctx
+            .sents
+            .iter()
+            .filter(|t| ctx.turn[t.utt] == ctx.turn[s.utt])
+            .collect();
         if !is_hypothesis(s, &turn) {
             continue;
         }
@@ -63,7 +77,11 @@ pub fn extract(ctx: &Ctx) -> Vec<(Hypothesis, Vec<usize>)> {
         let mut text = s.text.clone();
         let mut idx = vec![i];
         if s.toks.iter().filter(|t| t.is_word()).count() <= 8 {
-            if let Some(prev) = i.checked_sub(1).and_then(|p| ctx.sents.get(p)).filter(|p| ctx.turn[p.utt] == ctx.turn[s.utt]) {
+            if let Some(prev) = i
+                .checked_sub(1)
+                .and_then(|p| ctx.sents.get(p))
+                .filter(|p| ctx.turn[p.utt] == ctx.turn[s.utt])
+            {
                 text = format!("{} {}", prev.text, text);
                 idx.insert(0, i - 1);
             }
@@ -98,7 +116,10 @@ fn settle(ctx: &Ctx, hyps: &mut [(Hypothesis, Vec<usize>)]) {
         let mut best: Option<(usize, usize)> = None;
         for (k, (h, idx)) in hyps.iter().enumerate() {
             let Some(&last) = idx.last() else { continue };
-            if h.status != HypothesisStatus::Open || ctx.turn[ctx.sents[last].utt] >= ctx.turn[s.utt] || last >= i {
+            if h.status != HypothesisStatus::Open
+                || ctx.turn[ctx.sents[last].utt] >= ctx.turn[s.utt]
+                || last >= i
+            {
                 continue;
             }
             let ov = cues::overlap(&h.text.to_lowercase(), &s.norm);
@@ -159,7 +180,9 @@ mod tests {
         assert!(!hyp("The dashboard shows the pool at one hundred percent."));
         assert!(!hyp("So I don't think it's the cache."));
         assert!(!hyp("I'm not sure about that."));
-        assert!(!hyp("It's about forty million rows, so maybe twenty minutes."));
+        assert!(!hyp(
+            "It's about forty million rows, so maybe twenty minutes."
+        ));
         assert!(!hyp("We need some kind of canary for config maybe."));
         assert!(!hyp("Any ideas?"));
         assert!(!hyp("I think I see why. It's not the binary."));

@@ -4,26 +4,68 @@
 use chrono::{DateTime, Utc};
 
 use super::context::{Ctx, Sentence};
-use crate::record::{Impact, ImpactNumber, TimelineEvent, EventKind};
+use crate::record::{EventKind, Impact, ImpactNumber, TimelineEvent};
 use crate::text::{clock, Token};
 
 const COUNT_NOUNS: &[&str] = &[
-    "tickets", "customers", "users", "merchants", "tenants", "requests", "orders", "accounts",
-    "regions", "complaints", "escalations", "calls", "transactions", "payments", "sessions",
-    "shoppers", "stores", "sites", "teams", "clients", "banks",
+    "tickets",
+    "customers",
+    "users",
+    "merchants",
+    "tenants",
+    "requests",
+    "orders",
+    "accounts",
+    "regions",
+    "complaints",
+    "escalations",
+    "calls",
+    "transactions",
+    "payments",
+    "sessions",
+    "shoppers",
+    "stores",
+    "sites",
+    "teams",
+    "clients",
+    "banks",
 ];
 const METRICS: &[&str] = &[
-    "error rate", "cache hit rate", "hit rate", "success rate", "cpu", "memory", "disk", "pool",
-    "availability", "packet loss", "traffic", "throughput", "saturation", "utilization",
+    "error rate",
+    "cache hit rate",
+    "hit rate",
+    "success rate",
+    "cpu",
+    "memory",
+    "disk",
+    "pool",
+    "availability",
+    "packet loss",
+    "traffic",
+    "throughput",
+    "saturation",
+    "utilization",
 ];
-const NOT_IMPACT: &[&str] = &["build", "done", "complete", "progress", "migration", "rollout", "through"];
+const NOT_IMPACT: &[&str] = &[
+    "build",
+    "done",
+    "complete",
+    "progress",
+    "migration",
+    "rollout",
+    "through",
+];
 
 fn low(t: &[Token], i: usize) -> &str {
     t.get(i).map(|x| x.lower.as_str()).unwrap_or("")
 }
 
 fn said(t: &[Token], a: usize, b: usize) -> String {
-    t[a..b.min(t.len())].iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" ")
+    t[a..b.min(t.len())]
+        .iter()
+        .map(|x| x.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Impact numbers in one sentence.
@@ -40,7 +82,12 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
         let next = low(t, i + 1);
         let prev = if i > 0 { low(t, i - 1) } else { "" };
         // HTTP status codes said as numbers: "five hundred errors", "five oh four timeouts".
-        if [500.0, 502.0, 503.0, 504.0, 429.0, 404.0, 401.0, 403.0].contains(&v) && matches!(next, "errors" | "error" | "timeouts" | "responses" | "status") {
+        if [500.0, 502.0, 503.0, 504.0, 429.0, 404.0, 401.0, 403.0].contains(&v)
+            && matches!(
+                next,
+                "errors" | "error" | "timeouts" | "responses" | "status"
+            )
+        {
             continue;
         }
         let before = &n[..n.find(&t[i].lower).unwrap_or(0)];
@@ -52,8 +99,30 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
             }
             let after: Vec<&str> = (i + 2..(i + 7).min(t.len())).map(|k| low(t, k)).collect();
             let what = if after.first() == Some(&"of") {
-                let np: Vec<&str> = after[1..].iter().take_while(|w| !matches!(**w, "," | "." | "and" | "are" | "is" | "now" | "which" | "that" | "in" | "were")).copied().collect();
-                format!("share of {}", np.join(" ").trim_start_matches("our ").trim_start_matches("the "))
+                let np: Vec<&str> = after[1..]
+                    .iter()
+                    .take_while(|w| {
+                        !matches!(
+                            **w,
+                            "," | "."
+                                | "and"
+                                | "are"
+                                | "is"
+                                | "now"
+                                | "which"
+                                | "that"
+                                | "in"
+                                | "were"
+                        )
+                    })
+                    .copied()
+                    .collect();
+                format!(
+                    "share of {}",
+                    np.join(" ")
+                        .trim_start_matches("our ")
+                        .trim_start_matches("the ")
+                )
             } else if let Some(m) = METRICS.iter().find(|m| wb.contains(*m)) {
                 m.to_string()
             } else if before.contains("error rate") {
@@ -65,11 +134,24 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
             continue;
         }
         if matches!(next, "milliseconds" | "ms" | "seconds" | "second") {
-            let latencyish = n.contains("p 9") || n.contains("p 5") || n.contains("latency") || n.contains("average") || n.contains("query") || n.contains("response time");
-            if !latencyish || matches!(prev, "for" | "every" | "within" | "in" | "than") || matches!(low(t, i + 2), "threshold" | "timeout") || wb.contains("threshold") || wb.contains("over") && !wb.contains("take") {
+            let latencyish = n.contains("p 9")
+                || n.contains("p 5")
+                || n.contains("latency")
+                || n.contains("average")
+                || n.contains("query")
+                || n.contains("response time");
+            if !latencyish
+                || matches!(prev, "for" | "every" | "within" | "in" | "than")
+                || matches!(low(t, i + 2), "threshold" | "timeout")
+                || wb.contains("threshold")
+                || wb.contains("over") && !wb.contains("take")
+            {
                 continue;
             }
-            let what = if let Some(p) = (i.saturating_sub(8)..i).rev().find(|&k| low(t, k) == "p" && t.get(k + 1).and_then(Token::num_ref).is_some()) {
+            let what = if let Some(p) = (i.saturating_sub(8)..i)
+                .rev()
+                .find(|&k| low(t, k) == "p" && t.get(k + 1).and_then(Token::num_ref).is_some())
+            {
                 format!("p{} latency", t[p + 1].lower)
             } else if wb.contains("average") || n.contains("the average is") {
                 "average latency".into()
@@ -78,7 +160,11 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
             } else {
                 "latency".into()
             };
-            let unit = if next.starts_with("milli") || next == "ms" { "ms" } else { "s" };
+            let unit = if next.starts_with("milli") || next == "ms" {
+                "ms"
+            } else {
+                "s"
+            };
             out.push((what, v, unit.into(), said(t, i, i + 2)));
             continue;
         }
@@ -95,11 +181,20 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
             } else {
                 "money"
             };
-            out.push((what.into(), v, unit.into(), said(t, i.saturating_sub(usize::from(prev == "$")), i + 2)));
+            out.push((
+                what.into(),
+                v,
+                unit.into(),
+                said(t, i.saturating_sub(usize::from(prev == "$")), i + 2),
+            ));
             continue;
         }
         if next == "requests" && low(t, i + 2) == "per" && low(t, i + 3) == "second" {
-            let what = if n.contains("limit") { "rate limit" } else { "request rate" };
+            let what = if n.contains("limit") {
+                "rate limit"
+            } else {
+                "request rate"
+            };
             out.push((what.into(), v, "req/s".into(), said(t, i, i + 4)));
             continue;
         }
@@ -108,7 +203,8 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
         let mut adjs = Vec::new();
         if low(t, k) == "of" {
             k += 1;
-            while k < t.len() && k < i + 8 && !COUNT_NOUNS.contains(&low(t, k)) && !t[k].is_punct() {
+            while k < t.len() && k < i + 8 && !COUNT_NOUNS.contains(&low(t, k)) && !t[k].is_punct()
+            {
                 k += 1;
             }
             if COUNT_NOUNS.contains(&low(t, k)) {
@@ -117,22 +213,53 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
             }
             continue;
         }
-        while k < t.len() && k < i + 4 && t[k].is_word() && !COUNT_NOUNS.contains(&low(t, k)) && !matches!(low(t, k), "and" | "of" | "to" | "in" | "per" | "from" | "pods" | "minutes" | "hours" | "rows" | "days" | "seconds") {
+        while k < t.len()
+            && k < i + 4
+            && t[k].is_word()
+            && !COUNT_NOUNS.contains(&low(t, k))
+            && !matches!(
+                low(t, k),
+                "and"
+                    | "of"
+                    | "to"
+                    | "in"
+                    | "per"
+                    | "from"
+                    | "pods"
+                    | "minutes"
+                    | "hours"
+                    | "rows"
+                    | "days"
+                    | "seconds"
+            )
+        {
             adjs.push(t[k].text.clone());
             k += 1;
         }
         if COUNT_NOUNS.contains(&low(t, k)) && !num.groups.iter().any(|g| g.len() > 9) {
             let noun = low(t, k).to_string();
-            let what = if adjs.is_empty() { noun.clone() } else { format!("{} {noun}", adjs.join(" ")) };
+            let what = if adjs.is_empty() {
+                noun.clone()
+            } else {
+                format!("{} {noun}", adjs.join(" "))
+            };
             out.push((what, v, noun, said(t, i, k + 1)));
             continue;
         }
         // "about three percent of merchants, roughly four hundred"
-        if matches!(prev, "roughly" | "about" | "around" | "approximately") && i >= 2 && t[i - 2].is_punct() {
+        if matches!(prev, "roughly" | "about" | "around" | "approximately")
+            && i >= 2
+            && t[i - 2].is_punct()
+        {
             if let Some(last) = out.last() {
                 if let Some(noun) = last.0.strip_prefix("share of ") {
                     let noun = noun.to_string();
-                    out.push((format!("{noun} affected"), v, noun.split_whitespace().last().unwrap_or("").to_string(), said(t, i - 1, i + 1)));
+                    out.push((
+                        format!("{noun} affected"),
+                        v,
+                        noun.split_whitespace().last().unwrap_or("").to_string(),
+                        said(t, i - 1, i + 1),
+                    ));
                 }
             }
         }
@@ -148,7 +275,14 @@ fn time_in(ctx: &Ctx, s: &Sentence, prefer_since: bool) -> Option<DateTime<Utc>>
     let reference = ctx.utc(s.offset_s)?;
     let times = clock::find_times(&s.toks);
     let t = if prefer_since {
-        times.iter().find(|t| t.index > 0 && matches!(s.toks[t.index - 1].lower.as_str(), "since" | "about" | "around") && s.norm.contains("since"))
+        times.iter().find(|t| {
+            t.index > 0
+                && matches!(
+                    s.toks[t.index - 1].lower.as_str(),
+                    "since" | "about" | "around"
+                )
+                && s.norm.contains("since")
+        })
     } else {
         times.first()
     }?;
@@ -160,7 +294,10 @@ pub fn extract(ctx: &Ctx, timeline: &[TimelineEvent]) -> Impact {
     let mut numbers: Vec<ImpactNumber> = Vec::new();
     for s in &ctx.sents {
         for (what, value, unit, said) in numbers_in(s) {
-            if numbers.iter().any(|x| x.what == what && x.value == value && x.unit == unit) {
+            if numbers
+                .iter()
+                .any(|x| x.what == what && x.value == value && x.unit == unit)
+            {
                 continue;
             }
             numbers.push(ImpactNumber {
@@ -178,7 +315,9 @@ pub fn extract(ctx: &Ctx, timeline: &[TimelineEvent]) -> Impact {
     let mut sources = Vec::new();
     let detected_utc = detection.and_then(|d| {
         sources.extend(d.sources.clone());
-        sents_of(ctx, &d.sources[0]).find_map(|s| time_in(ctx, s, false)).or(d.time_utc)
+        sents_of(ctx, &d.sources[0])
+            .find_map(|s| time_in(ctx, s, false))
+            .or(d.time_utc)
     });
     let recovered_utc = recovery.and_then(|r| {
         sources.extend(r.sources.clone());
@@ -186,7 +325,11 @@ pub fn extract(ctx: &Ctx, timeline: &[TimelineEvent]) -> Impact {
         timeline
             .iter()
             .filter(|e| e.kind == EventKind::Recovery)
-            .find_map(|e| sents_of(ctx, &e.sources[0]).filter(|s| super::timeline::is_recovery(s)).find_map(|s| time_in(ctx, s, false)))
+            .find_map(|e| {
+                sents_of(ctx, &e.sources[0])
+                    .filter(|s| super::timeline::is_recovery(s))
+                    .find_map(|s| time_in(ctx, s, false))
+            })
             .or(r.time_utc)
     });
     let started_utc = ctx.sents.iter().find_map(|s| {
@@ -194,7 +337,8 @@ pub fn extract(ctx: &Ctx, timeline: &[TimelineEvent]) -> Impact {
         sources.push(ctx.source(s));
         Some(t)
     });
-    let minutes = |a: DateTime<Utc>, b: DateTime<Utc>| ((b - a).num_seconds() as f64 / 60.0).round();
+    let minutes =
+        |a: DateTime<Utc>, b: DateTime<Utc>| ((b - a).num_seconds() as f64 / 60.0).round();
     let duration_min = match (detected_utc, recovered_utc) {
         (Some(a), Some(b)) if b >= a => Some(minutes(a, b)),
         _ => None,
@@ -206,7 +350,13 @@ pub fn extract(ctx: &Ctx, timeline: &[TimelineEvent]) -> Impact {
     let technical = detection.map(|d| d.event.clone());
     let customer = timeline
         .iter()
-        .filter(|e| e.customer_visible && matches!(e.kind, EventKind::Detection | EventKind::Triage | EventKind::Escalation))
+        .filter(|e| {
+            e.customer_visible
+                && matches!(
+                    e.kind,
+                    EventKind::Detection | EventKind::Triage | EventKind::Escalation
+                )
+        })
         .map(|e| e.event.clone())
         .next();
     let business: Vec<String> = numbers
@@ -237,21 +387,50 @@ mod tests {
 
     fn nums(text: &str) -> Vec<(String, f64, String)> {
         let toks = tokenize(text);
-        let s = Sentence { utt: 0, pos: 0, norm: normalise(&toks), text: text.into(), toks, question: false, offset_s: 0.0 };
-        numbers_in(&s).into_iter().map(|(w, v, u, _)| (w, v, u)).collect()
+        let s = Sentence {
+            utt: 0,
+            pos: 0,
+            norm: normalise(&toks),
+            text: text.into(),
+            toks,
+            question: false,
+            offset_s: 0.0,
+        };
+        numbers_in(&s)
+            .into_iter()
+            .map(|(w, v, u, _)| (w, v, u))
+            .collect()
     }
 
     #[test]
     fn reads_impact_numbers() {
-        assert_eq!(nums("Search is returning five hundred errors on about thirty percent of queries."), vec![("share of queries".into(), 30.0, "%".into())]);
-        assert_eq!(nums("p ninety nine is at one point five seconds"), vec![("p99 latency".into(), 1.5, "s".into())]);
-        assert_eq!(nums("We have about 120 customer tickets."), vec![("customer tickets".into(), 120.0, "tickets".into())]);
-        assert_eq!(nums("That's roughly three point two million dollars of annual contract value"), vec![("annual contract value".into(), 3_200_000.0, "USD".into())]);
+        assert_eq!(
+            nums("Search is returning five hundred errors on about thirty percent of queries."),
+            vec![("share of queries".into(), 30.0, "%".into())]
+        );
+        assert_eq!(
+            nums("p ninety nine is at one point five seconds"),
+            vec![("p99 latency".into(), 1.5, "s".into())]
+        );
+        assert_eq!(
+            nums("We have about 120 customer tickets."),
+            vec![("customer tickets".into(), 120.0, "tickets".into())]
+        );
+        assert_eq!(
+            nums("That's roughly three point two million dollars of annual contract value"),
+            vec![("annual contract value".into(), 3_200_000.0, "USD".into())]
+        );
         assert_eq!(
             nums("Nine of our forty EU tenants are limited"),
-            vec![("tenants affected".into(), 9.0, "tenants".into()), ("EU tenants".into(), 40.0, "tenants".into())]
+            vec![
+                ("tenants affected".into(), 9.0, "tenants".into()),
+                ("EU tenants".into(), 40.0, "tenants".into())
+            ]
         );
-        assert_eq!(nums("The error rate is about 6%."), vec![("error rate".into(), 6.0, "%".into())]);
+        assert_eq!(
+            nums("The error rate is about 6%."),
+            vec![("error rate".into(), 6.0, "%".into())]
+        );
         assert!(nums("The index build is at about sixty percent.").is_empty());
         assert!(nums("Taking it from twelve pods to twenty four.").is_empty());
     }

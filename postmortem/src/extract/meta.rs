@@ -19,7 +19,6 @@ static NEXT_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(next update|update (again )?(within|in)|update you (within|in))\b.*?\b(?P<n>\d+) (?P<unit>minutes|mins|hours?)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 
-
 /// The severity declared on the call (`SEV1`..`SEV5`).
 pub fn severity(ctx: &Ctx) -> Option<String> {
     ctx.sents.iter().find_map(|s| {
@@ -51,14 +50,22 @@ pub fn systems(ctx: &Ctx) -> Vec<String> {
             if !SYSTEM_KINDS.contains(&t[k].lower.as_str()) {
                 continue;
             }
-            if t[k].lower == "page" && !matches!(k.checked_sub(1).map(|j| t[j].lower.as_str()), Some("history") | Some("checkout") | Some("login") | Some("search")) {
+            if t[k].lower == "page"
+                && !matches!(
+                    k.checked_sub(1).map(|j| t[j].lower.as_str()),
+                    Some("history") | Some("checkout") | Some("login") | Some("search")
+                )
+            {
                 continue;
             }
             let mut a = k;
             while a > 0
                 && k - a < 2
                 && t[a - 1].is_word()
-                && t[a - 1].text.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && t[a - 1]
+                    .text
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '-')
                 && !NOT_SYSTEM.contains(&t[a - 1].lower.as_str())
                 && super::people::name_at(&t[a - 1], &ctx.names).is_none()
             {
@@ -69,7 +76,13 @@ pub fn systems(ctx: &Ctx) -> Vec<String> {
             }
             let words: Vec<String> = t[a..=k]
                 .iter()
-                .map(|w| if w.text.len() <= 4 && w.text.chars().all(|c| c.is_ascii_uppercase()) { w.text.clone() } else { w.lower.clone() })
+                .map(|w| {
+                    if w.text.len() <= 4 && w.text.chars().all(|c| c.is_ascii_uppercase()) {
+                        w.text.clone()
+                    } else {
+                        w.lower.clone()
+                    }
+                })
                 .map(|w| if w == "api" { "API".into() } else { w })
                 .collect();
             found.push(words.join(" "));
@@ -77,7 +90,11 @@ pub fn systems(ctx: &Ctx) -> Vec<String> {
         // "declaring a SEV one for checkout"
         if SEV.is_match(&s.norm) {
             if let Some(p) = s.norm.find(" for ") {
-                let name: String = s.norm[p + 5..].split([' ', '.', ',']).next().unwrap_or("").to_string();
+                let name: String = s.norm[p + 5..]
+                    .split([' ', '.', ','])
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
                 if !name.is_empty() && !NOT_SYSTEM.contains(&name.as_str()) {
                     found.push(name);
                 }
@@ -93,7 +110,10 @@ pub fn systems(ctx: &Ctx) -> Vec<String> {
     // "checkout" and "checkout service" are one system.
     let names: Vec<String> = counts.iter().map(|c| c.0.clone()).collect();
     for c in counts.iter_mut() {
-        if let Some(short) = names.iter().find(|n| **n != c.0 && c.0.starts_with(&format!("{n} "))) {
+        if let Some(short) = names
+            .iter()
+            .find(|n| **n != c.0 && c.0.starts_with(&format!("{n} ")))
+        {
             c.0 = short.clone();
         }
     }
@@ -108,13 +128,21 @@ pub fn systems(ctx: &Ctx) -> Vec<String> {
         }
     }
     merged.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-    merged.into_iter().filter(|c| c.1 >= 2 || c.2 < 12).take(4).map(|c| c.0).collect()
+    merged
+        .into_iter()
+        .filter(|c| c.1 >= 2 || c.2 < 12)
+        .take(4)
+        .map(|c| c.0)
+        .collect()
 }
 
 /// The postmortem review date, when one was set.
 pub fn review_date(ctx: &Ctx, today: Option<NaiveDate>) -> Option<NaiveDate> {
     let today = today?;
-    ctx.sents.iter().filter(|s| REVIEW.is_match(&s.norm)).find_map(|s| dates::find_dates(&s.toks, today).first().map(|d| d.date))
+    ctx.sents
+        .iter()
+        .filter(|s| REVIEW.is_match(&s.norm))
+        .find_map(|s| dates::find_dates(&s.toks, today).first().map(|d| d.date))
 }
 
 /// When the next customer update was promised.
@@ -122,7 +150,11 @@ pub fn next_update(ctx: &Ctx) -> Option<DateTime<Utc>> {
     ctx.sents.iter().rev().find_map(|s| {
         let c = NEXT_UPDATE.captures(&s.norm)?;
         let n: i64 = c.name("n")?.as_str().parse().ok()?;
-        let mins = if c.name("unit")?.as_str().starts_with("hour") { n * 60 } else { n };
+        let mins = if c.name("unit")?.as_str().starts_with("hour") {
+            n * 60
+        } else {
+            n
+        };
         Some(ctx.utc(s.offset_s)? + Duration::minutes(mins))
     })
 }

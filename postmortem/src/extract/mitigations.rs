@@ -13,13 +13,56 @@ static METRIC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"\b(error rate|errors|latency|p \d+|timeouts|\d+s|5\d\d|4\d\d|cpu|queue|backlog|success rate|traffic|requests)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 
-const NOT_GERUND: &[&str] = &["nothing", "something", "anything", "everything", "thing", "morning", "evening", "string", "during", "ring", "king", "bring", "sing", "wing", "ceiling", "ping", "anyting"];
+const NOT_GERUND: &[&str] = &[
+    "nothing",
+    "something",
+    "anything",
+    "everything",
+    "thing",
+    "morning",
+    "evening",
+    "string",
+    "during",
+    "ring",
+    "king",
+    "bring",
+    "sing",
+    "wing",
+    "ceiling",
+    "ping",
+    "anyting",
+];
 
 /// Whether a sentence starts doing something now ("Rolling back now", "Pushing it", "On it").
 pub fn is_execution(s: &Sentence) -> bool {
-    let words: Vec<&str> = s.toks.iter().filter(|t| !t.is_punct()).map(|t| t.lower.as_str()).collect();
+    let words: Vec<&str> = s
+        .toks
+        .iter()
+        .filter(|t| !t.is_punct())
+        .map(|t| t.lower.as_str())
+        .collect();
     let mut i = 0;
-    while i < words.len() && matches!(words[i], "sure" | "okay" | "ok" | "yep" | "yes" | "yeah" | "alright" | "right" | "copy" | "roger" | "got" | "it" | "will" | "do" | "on" | "and") {
+    while i < words.len()
+        && matches!(
+            words[i],
+            "sure"
+                | "okay"
+                | "ok"
+                | "yep"
+                | "yes"
+                | "yeah"
+                | "alright"
+                | "right"
+                | "copy"
+                | "roger"
+                | "got"
+                | "it"
+                | "will"
+                | "do"
+                | "on"
+                | "and"
+        )
+    {
         if words[i] == "on" && words.get(i + 1) == Some(&"it") {
             return true;
         }
@@ -27,18 +70,43 @@ pub fn is_execution(s: &Sentence) -> bool {
     }
     let Some(w) = words.get(i) else { return false };
     if matches!(*w, "i'm" | "we're") {
-        return words.get(i + 1).is_some_and(|v| v.ends_with("ing") && !NOT_GERUND.contains(v))
+        return words
+            .get(i + 1)
+            .is_some_and(|v| v.ends_with("ing") && !NOT_GERUND.contains(v))
             && (s.norm.contains(" now") || has(&cues::MITIGATION_VERB, &s.norm));
     }
-    w.ends_with("ing") && w.len() > 4 && !NOT_GERUND.contains(w) && !s.question
-        && (s.norm.contains("now") || has(&cues::MITIGATION_VERB, &s.norm) || words.len() <= 3 || words.get(i + 1).is_some_and(|n| matches!(*n, "it" | "that" | "the")))
+    w.ends_with("ing")
+        && w.len() > 4
+        && !NOT_GERUND.contains(w)
+        && !s.question
+        && (s.norm.contains("now")
+            || has(&cues::MITIGATION_VERB, &s.norm)
+            || words.len() <= 3
+            || words
+                .get(i + 1)
+                .is_some_and(|n| matches!(*n, "it" | "that" | "the")))
         && !has(&cues::NEGATIVE, &s.norm)
         && !has(&cues::COMPLETION, &s.norm)
 }
 
 /// A sentence that only acknowledges ("Sure.", "Okay.").
 fn bare_ack(s: &Sentence) -> bool {
-    s.toks.iter().filter(|t| !t.is_punct()).all(|t| matches!(t.lower.as_str(), "sure" | "okay" | "ok" | "yep" | "yes" | "yeah" | "alright" | "copy" | "roger" | "will" | "do"))
+    s.toks.iter().filter(|t| !t.is_punct()).all(|t| {
+        matches!(
+            t.lower.as_str(),
+            "sure"
+                | "okay"
+                | "ok"
+                | "yep"
+                | "yes"
+                | "yeah"
+                | "alright"
+                | "copy"
+                | "roger"
+                | "will"
+                | "do"
+        )
+    })
 }
 
 /// The first real sentence of a turn (skipping a bare "Sure.").
@@ -87,7 +155,9 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
         let dt = ctx.turn[ctx.sents[d.sent].utt];
         let mut attempt: Option<usize> = None;
         for u in dt + 1..(dt + 4).min(ctx.turns()) {
-            let Some(first) = ctx.sentences_of_turn(u).next() else { continue };
+            let Some(first) = ctx.sentences_of_turn(u).next() else {
+                continue;
+            };
             if ctx.sents[first].offset_s - ctx.sents[d.sent].offset_s > 90.0 {
                 break;
             }
@@ -113,9 +183,14 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
         let mut what = what_of(&ctx.sents[what_sent].text);
         if let Some(k) = attempt {
             let own = what_of(&ctx.sents[k].text);
-            if own.split_whitespace().count() >= 5 && has(&cues::MITIGATION_VERB, &ctx.sents[k].norm) {
+            if own.split_whitespace().count() >= 5
+                && has(&cues::MITIGATION_VERB, &ctx.sents[k].norm)
+            {
                 what = own;
-            } else if let Some(next) = ctx.sentences_of_turn(ctx.turn[ctx.sents[k].utt]).find(|&j| j > k && has(&cues::MITIGATION_VERB, &ctx.sents[j].norm)) {
+            } else if let Some(next) = ctx
+                .sentences_of_turn(ctx.turn[ctx.sents[k].utt])
+                .find(|&j| j > k && has(&cues::MITIGATION_VERB, &ctx.sents[j].norm))
+            {
                 what = format!("{what} ({})", what_of(&ctx.sents[next].text));
             }
         }
@@ -144,7 +219,10 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
         if !(is_execution(s) && has(&cues::MITIGATION_VERB, &s.norm)) {
             continue;
         }
-        let dup = out.iter().any(|m| (m.mitigation.offset_s - s.offset_s).abs() < 120.0 && cues::overlap(&m.mitigation.what.to_lowercase(), &s.norm) > 0);
+        let dup = out.iter().any(|m| {
+            (m.mitigation.offset_s - s.offset_s).abs() < 120.0
+                && cues::overlap(&m.mitigation.what.to_lowercase(), &s.norm) > 0
+        });
         if dup {
             continue;
         }
@@ -182,7 +260,11 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
         }
         // Which open attempt does this speak to?
         let open: Vec<usize> = (0..ms.len())
-            .filter(|&k| ms[k].mitigation.worked.is_none() && ms[k].sent < i && ctx.turn[ctx.sents[ms[k].sent].utt] < ctx.turn[s.utt])
+            .filter(|&k| {
+                ms[k].mitigation.worked.is_none()
+                    && ms[k].sent < i
+                    && ctx.turn[ctx.sents[ms[k].sent].utt] < ctx.turn[s.utt]
+            })
             .collect();
         if open.is_empty() {
             continue;
@@ -200,11 +282,19 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
         let by_topic = open
             .iter()
             .copied()
-            .map(|k| (k, cues::overlap(&ms[k].mitigation.what.to_lowercase(), &clause)))
+            .map(|k| {
+                (
+                    k,
+                    cues::overlap(&ms[k].mitigation.what.to_lowercase(), &clause),
+                )
+            })
             .filter(|(_, ov)| *ov > 0)
             .max_by_key(|(k, ov)| (*ov, *k))
             .map(|(k, _)| k);
-        let metric = METRIC.is_match(n) && !n.contains("cause") && !n.contains("because") && !n.contains("which");
+        let metric = METRIC.is_match(n)
+            && !n.contains("cause")
+            && !n.contains("because")
+            && !n.contains("which");
         let target = if done {
             by_topic.or_else(|| open.last().copied())
         } else {
@@ -223,11 +313,19 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
             completed[k] = Some(i);
         }
         // The verdict: this sentence or the next one of the utterance, unless that one is about another attempt.
-        let rest: Vec<usize> = ctx.sentences_of_turn(ctx.turn[s.utt]).filter(|&j| j >= i).take(2).collect();
+        let rest: Vec<usize> = ctx
+            .sentences_of_turn(ctx.turn[s.utt])
+            .filter(|&j| j >= i)
+            .take(2)
+            .collect();
         let verdict = rest.iter().find_map(|&j| {
             let nn = &ctx.sents[j].norm;
             if j != i {
-                let other = (0..ms.len()).any(|o| o != k && cues::overlap(&ms[o].mitigation.what.to_lowercase(), nn) > cues::overlap(&ms[k].mitigation.what.to_lowercase(), nn));
+                let other = (0..ms.len()).any(|o| {
+                    o != k
+                        && cues::overlap(&ms[o].mitigation.what.to_lowercase(), nn)
+                            > cues::overlap(&ms[k].mitigation.what.to_lowercase(), nn)
+                });
                 if other || has(&cues::COMPLETION, nn) {
                     return None;
                 }

@@ -19,8 +19,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::input::Call;
 use crate::record::{
-    EventKind, EvidenceKind, HypothesisStatus, Incident, IncidentRecord, RecordUtterance, RecordingInfo,
-    Speaker, Status, SCHEMA,
+    EventKind, EvidenceKind, HypothesisStatus, Incident, IncidentRecord, RecordUtterance,
+    RecordingInfo, Speaker, Status, SCHEMA,
 };
 use context::Ctx;
 
@@ -70,7 +70,10 @@ pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
     let decisions = decisions::extract(&ctx, recovered);
     let mitigations = mitigations::extract(&ctx, &decisions, recovered);
     // A mitigation that failed rules out the guess it acted on.
-    for m in mitigations.iter().filter(|m| m.mitigation.worked == Some(false)) {
+    for m in mitigations
+        .iter()
+        .filter(|m| m.mitigation.worked == Some(false))
+    {
         let basis = m
             .decision_sent
             .map(|d| ctx.sents[d].norm.clone())
@@ -84,9 +87,11 @@ pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
                 && (cues::overlap(&h.text.to_lowercase(), &basis) > 0
                     || reverts
                         && idx.first().is_some_and(|&i| {
-                            ctx.sentences_of(ctx.sents[i].utt).any(|k| evidence::find(&ctx.sents[k], None)
-                                .iter()
-                                .any(|f| matches!(f.kind, EvidenceKind::Release | EvidenceKind::Deploy)))
+                            ctx.sentences_of(ctx.sents[i].utt).any(|k| {
+                                evidence::find(&ctx.sents[k], None).iter().any(|f| {
+                                    matches!(f.kind, EvidenceKind::Release | EvidenceKind::Deploy)
+                                })
+                            })
                         }))
         });
         if let (Some((h, _)), Some(r)) = (target, m.result_sent) {
@@ -147,24 +152,34 @@ pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
         Some(s) => format!("inc-{}", s.format("%Y%m%d-%H%M")),
         None => format!(
             "inc-{}",
-            call.recordings.first().map(|r| r.name.clone()).unwrap_or_else(|| "call".into())
+            call.recordings
+                .first()
+                .map(|r| r.name.clone())
+                .unwrap_or_else(|| "call".into())
         ),
     });
-    let title = opts.title.clone().or(call.title.clone()).unwrap_or_else(|| {
-        let sys = if systems.is_empty() { "service".to_string() } else { systems[..systems.len().min(2)].join(" and ") };
-        match &severity {
-            Some(s) => format!("{s}: {sys} incident"),
-            None => format!("{sys} incident"),
-        }
-    });
+    let title = opts
+        .title
+        .clone()
+        .or(call.title.clone())
+        .unwrap_or_else(|| {
+            let sys = if systems.is_empty() {
+                "service".to_string()
+            } else {
+                systems[..systems.len().min(2)].join(" and ")
+            };
+            match &severity {
+                Some(s) => format!("{s}: {sys} incident"),
+                None => format!("{sys} incident"),
+            }
+        });
     let recovered_any = timeline.iter().any(|e| e.kind == EventKind::Recovery);
     let monitoring = timeline.iter().any(|e| e.kind == EventKind::Monitoring);
-    let closing = ctx
-        .sents
-        .iter()
-        .rev()
-        .take(6)
-        .any(|s| s.norm.contains("closing the bridge") || s.norm.contains("close the incident") || s.norm.contains("resolving the incident"));
+    let closing = ctx.sents.iter().rev().take(6).any(|s| {
+        s.norm.contains("closing the bridge")
+            || s.norm.contains("close the incident")
+            || s.norm.contains("resolving the incident")
+    });
     let status = match (recovered_any, monitoring, closing) {
         (true, _, true) => "resolved",
         (true, true, false) => "monitoring",
@@ -178,12 +193,16 @@ pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
             speakers.push(Speaker {
                 id: k.label.clone(),
                 name: k.name.clone(),
-                role: k.role.clone().or_else(|| people.roles.get(&k.name).cloned()),
+                role: k
+                    .role
+                    .clone()
+                    .or_else(|| people.roles.get(&k.name).cloned()),
             });
         }
     }
     for n in people.speaker.iter().flatten().chain(people.names.iter()) {
-        if !speakers.iter().any(|s| &s.name == n) && people.speaker.iter().flatten().any(|x| x == n) {
+        if !speakers.iter().any(|s| &s.name == n) && people.speaker.iter().flatten().any(|x| x == n)
+        {
             speakers.push(Speaker {
                 id: n.to_lowercase(),
                 name: n.clone(),

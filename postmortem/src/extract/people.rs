@@ -10,20 +10,149 @@ use crate::text::Token;
 
 /// Capitalised words that start sentences or name teams, never people.
 const NOT_NAMES: &[&str] = &[
-    "i", "okay", "ok", "yes", "yeah", "yep", "no", "nope", "hi", "hello", "hey", "thanks", "thank",
-    "sorry", "great", "sure", "so", "the", "this", "that", "it", "we", "they", "he", "she", "you",
-    "support", "engineering", "database", "ops", "sre", "security", "payments", "platform",
-    "infra", "infrastructure", "network", "networking", "product", "sales", "legal", "finance",
-    "customer", "customers", "success", "team", "everyone", "everybody", "all", "folks", "here",
-    "just", "now", "well", "right", "alright", "good", "morning", "afternoon", "evening",
-    "again", "still", "also", "and", "but", "or", "what", "who", "how", "when", "where", "why",
-    "not", "one", "someone", "anyone", "nobody", "decision", "action", "item", "confirmed",
-    "release", "deploy", "rollback", "ticket", "incident", "commander", "on-call", "oncall",
-    "eu", "us", "api", "utc", "ci", "cpu", "id", "pr", "sev", "monday", "tuesday", "wednesday",
-    "thursday", "friday", "saturday", "sunday", "let's", "lets", "please", "got", "agreed",
-    "perfect", "cool", "fine", "quick", "quickly", "status", "page", "gateway", "checkout",
-    "orders", "order", "redis", "postgres", "kafka", "slack", "zoom", "jira", "linear", "go",
-    "ahead", "done", "there", "same", "me", "both", "also", "today", "tomorrow", "tonight", "bridge", "call", "dev", "devs",
+    "i",
+    "okay",
+    "ok",
+    "yes",
+    "yeah",
+    "yep",
+    "no",
+    "nope",
+    "hi",
+    "hello",
+    "hey",
+    "thanks",
+    "thank",
+    "sorry",
+    "great",
+    "sure",
+    "so",
+    "the",
+    "this",
+    "that",
+    "it",
+    "we",
+    "they",
+    "he",
+    "she",
+    "you",
+    "support",
+    "engineering",
+    "database",
+    "ops",
+    "sre",
+    "security",
+    "payments",
+    "platform",
+    "infra",
+    "infrastructure",
+    "network",
+    "networking",
+    "product",
+    "sales",
+    "legal",
+    "finance",
+    "customer",
+    "customers",
+    "success",
+    "team",
+    "everyone",
+    "everybody",
+    "all",
+    "folks",
+    "here",
+    "just",
+    "now",
+    "well",
+    "right",
+    "alright",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "again",
+    "still",
+    "also",
+    "and",
+    "but",
+    "or",
+    "what",
+    "who",
+    "how",
+    "when",
+    "where",
+    "why",
+    "not",
+    "one",
+    "someone",
+    "anyone",
+    "nobody",
+    "decision",
+    "action",
+    "item",
+    "confirmed",
+    "release",
+    "deploy",
+    "rollback",
+    "ticket",
+    "incident",
+    "commander",
+    "on-call",
+    "oncall",
+    "eu",
+    "us",
+    "api",
+    "utc",
+    "ci",
+    "cpu",
+    "id",
+    "pr",
+    "sev",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "let's",
+    "lets",
+    "please",
+    "got",
+    "agreed",
+    "perfect",
+    "cool",
+    "fine",
+    "quick",
+    "quickly",
+    "status",
+    "page",
+    "gateway",
+    "checkout",
+    "orders",
+    "order",
+    "redis",
+    "postgres",
+    "kafka",
+    "slack",
+    "zoom",
+    "jira",
+    "linear",
+    "go",
+    "ahead",
+    "done",
+    "there",
+    "same",
+    "me",
+    "both",
+    "also",
+    "today",
+    "tomorrow",
+    "tonight",
+    "bridge",
+    "call",
+    "dev",
+    "devs",
 ];
 
 fn not_name(lower: &str, known: &[String]) -> bool {
@@ -59,7 +188,23 @@ pub fn self_intro(s: &Sentence, known: &[String]) -> Option<(String, Option<Stri
         // "NAME here", "NAME speaking", "NAME from support"
         let before_marker = matches!(w.get(i + 1), Some(&"here") | Some(&"speaking"))
             || (w.get(i + 1) == Some(&"from") && i <= 3);
-        let at_start = i == 0 || t[..i].iter().all(|x| x.is_punct() || matches!(x.lower.as_str(), "hi" | "hey" | "hello" | "okay" | "ok" | "yes" | "yeah" | "sorry" | "and" | "all" | "everyone"));
+        let at_start = i == 0
+            || t[..i].iter().all(|x| {
+                x.is_punct()
+                    || matches!(
+                        x.lower.as_str(),
+                        "hi" | "hey"
+                            | "hello"
+                            | "okay"
+                            | "ok"
+                            | "yes"
+                            | "yeah"
+                            | "sorry"
+                            | "and"
+                            | "all"
+                            | "everyone"
+                    )
+            });
         if before_marker && at_start && name_like(&t[i], known) {
             return Some((t[i].text.clone(), role));
         }
@@ -68,9 +213,14 @@ pub fn self_intro(s: &Sentence, known: &[String]) -> Option<(String, Option<Stri
 }
 
 fn intro_role(norm: &str) -> Option<String> {
-    if norm.contains("incident commander") || norm.contains("i'm ic") || norm.contains("i'm the ic") {
+    if norm.contains("incident commander") || norm.contains("i'm ic") || norm.contains("i'm the ic")
+    {
         Some("Incident commander".into())
-    } else if norm.contains("i'm the on-call") || norm.contains("i'm on call") || norm.contains("i'm the on call") || norm.contains("i'm on-call") {
+    } else if norm.contains("i'm the on-call")
+        || norm.contains("i'm on call")
+        || norm.contains("i'm the on call")
+        || norm.contains("i'm on-call")
+    {
         Some("On-call".into())
     } else if let Some(p) = norm.find(" from ") {
         let rest = &norm[p + 6..];
@@ -91,7 +241,23 @@ fn intro_role(norm: &str) -> Option<String> {
 pub fn vocative(s: &Sentence, known: &[String]) -> Option<String> {
     let t = &s.toks;
     let mut i = 0;
-    while i < t.len() && (t[i].is_punct() || matches!(t[i].lower.as_str(), "yes" | "yeah" | "okay" | "ok" | "so" | "and" | "right" | "great" | "thanks" | "thank" | "you")) {
+    while i < t.len()
+        && (t[i].is_punct()
+            || matches!(
+                t[i].lower.as_str(),
+                "yes"
+                    | "yeah"
+                    | "okay"
+                    | "ok"
+                    | "so"
+                    | "and"
+                    | "right"
+                    | "great"
+                    | "thanks"
+                    | "thank"
+                    | "you"
+            ))
+    {
         i += 1;
     }
     let name = t.get(i)?;
@@ -99,15 +265,39 @@ pub fn vocative(s: &Sentence, known: &[String]) -> Option<String> {
         return None;
     }
     let next = t.get(i + 2)?.lower.as_str();
-    let asks = matches!(next, "can" | "could" | "would" | "will" | "please" | "how" | "what" | "when" | "where" | "do" | "did" | "are" | "is" | "you" | "go" | "keep" | "pull" | "check" | "look")
-        || super::decisions::IMPERATIVE.contains(&next);
+    let asks = matches!(
+        next,
+        "can"
+            | "could"
+            | "would"
+            | "will"
+            | "please"
+            | "how"
+            | "what"
+            | "when"
+            | "where"
+            | "do"
+            | "did"
+            | "are"
+            | "is"
+            | "you"
+            | "go"
+            | "keep"
+            | "pull"
+            | "check"
+            | "look"
+    ) || super::decisions::IMPERATIVE.contains(&next);
     asks.then(|| name.text.clone())
 }
 
 /// Whether the sentence's speaker takes the commander role.
 pub fn takes_command(s: &Sentence) -> bool {
     let n = &s.norm;
-    (n.contains("incident commander") && (n.contains("i'm") || n.contains("i am") || n.contains("i'll be") || n.contains("i will be")))
+    (n.contains("incident commander")
+        && (n.contains("i'm")
+            || n.contains("i am")
+            || n.contains("i'll be")
+            || n.contains("i will be")))
         || n.contains("i'll run this")
         || n.contains("i'll take ic")
         || n.contains("i'm ic")
@@ -138,7 +328,12 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
                 names.push(first.to_string());
             }
         }
-        names.extend(k.aliases.iter().filter(|a| a.chars().all(|c| c.is_alphabetic() || c == ' ')).cloned());
+        names.extend(
+            k.aliases
+                .iter()
+                .filter(|a| a.chars().all(|c| c.is_alphabetic() || c == ' '))
+                .cloned(),
+        );
         if let Some(r) = &k.role {
             roles.insert(k.name.clone(), r.clone());
         }
@@ -146,13 +341,18 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
     // People addressed by name ("Lina, can you…", "Yes, Omar, turn…") are on the call too.
     for s in sents {
         if let Some(n) = vocative(s, &names) {
-            let known = s.toks.iter().find(|t| t.text == n).and_then(|t| name_at(t, &names));
+            let known = s
+                .toks
+                .iter()
+                .find(|t| t.text == n)
+                .and_then(|t| name_at(t, &names));
             if known.is_none() && !names.contains(&n) {
                 names.push(n);
             }
         }
     }
-    let mut speaker: Vec<Option<String>> = call.utterances.iter().map(|u| u.speaker.clone()).collect();
+    let mut speaker: Vec<Option<String>> =
+        call.utterances.iter().map(|u| u.speaker.clone()).collect();
     // Votes from self-introductions: label → name.
     let mut votes: HashMap<String, HashMap<String, usize>> = HashMap::new();
     for s in sents.iter().filter(|s| s.pos <= 1) {
@@ -175,7 +375,11 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
         if speaker[s.utt].is_none() {
             speaker[s.utt] = Some(canonical.clone());
             if let Some(l) = &u.label {
-                *votes.entry(l.clone()).or_default().entry(canonical).or_default() += 1;
+                *votes
+                    .entry(l.clone())
+                    .or_default()
+                    .entry(canonical)
+                    .or_default() += 1;
             }
         }
     }
@@ -184,7 +388,10 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
             continue;
         }
         if let Some(v) = u.label.as_ref().and_then(|l| votes.get(l)) {
-            if let Some((n, _)) = v.iter().max_by_key(|(n, c)| (**c, std::cmp::Reverse((*n).clone()))) {
+            if let Some((n, _)) = v
+                .iter()
+                .max_by_key(|(n, c)| (**c, std::cmp::Reverse((*n).clone())))
+            {
                 speaker[i] = Some(n.clone());
             }
         }
@@ -192,7 +399,11 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
     let mut commander = call
         .speakers
         .iter()
-        .find(|k| k.role.as_deref().is_some_and(|r| r.to_lowercase().contains("commander")))
+        .find(|k| {
+            k.role
+                .as_deref()
+                .is_some_and(|r| r.to_lowercase().contains("commander"))
+        })
         .map(|k| k.name.clone());
     if commander.is_none() {
         commander = sents
@@ -201,7 +412,9 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
             .and_then(|s| speaker[s.utt].clone());
     }
     if let Some(c) = &commander {
-        roles.entry(c.clone()).or_insert_with(|| "Incident commander".into());
+        roles
+            .entry(c.clone())
+            .or_insert_with(|| "Incident commander".into());
     }
     People {
         speaker,
@@ -244,7 +457,10 @@ pub fn name_at(t: &Token, names: &[String]) -> Option<String> {
         for n in names {
             let first = n.split_whitespace().next().unwrap_or(n).to_lowercase();
             let limit = if first.chars().count() >= 7 { 2 } else { 1 };
-            if first.chars().count() >= 4 && first.chars().next() == wl.chars().next() && edit_distance(&first, &wl) <= limit {
+            if first.chars().count() >= 4
+                && first.chars().next() == wl.chars().next()
+                && edit_distance(&first, &wl) <= limit
+            {
                 return Some(n.clone());
             }
         }
@@ -256,9 +472,18 @@ pub fn name_at(t: &Token, names: &[String]) -> Option<String> {
 pub fn addressed(s: &Sentence, names: &[String]) -> Option<(usize, String)> {
     let t = &s.toks;
     for i in 0..t.len() {
-        let Some(n) = name_at(&t[i], names) else { continue };
-        let before_ok = i == 0 || t[i - 1].is_punct() || matches!(t[i - 1].lower.as_str(), "yes" | "okay" | "ok" | "so" | "and" | "right" | "great");
-        let after_comma = t.get(i + 1).is_some_and(|x| x.lower == "," || x.lower == ":");
+        let Some(n) = name_at(&t[i], names) else {
+            continue;
+        };
+        let before_ok = i == 0
+            || t[i - 1].is_punct()
+            || matches!(
+                t[i - 1].lower.as_str(),
+                "yes" | "okay" | "ok" | "so" | "and" | "right" | "great"
+            );
+        let after_comma = t
+            .get(i + 1)
+            .is_some_and(|x| x.lower == "," || x.lower == ":");
         if before_ok && after_comma {
             return Some((i, n));
         }
@@ -288,12 +513,35 @@ mod tests {
     fn recognises_self_introductions() {
         let none: Vec<String> = Vec::new();
         let dev = vec!["Dev".to_string()];
-        assert_eq!(self_intro(&sent("Okay everyone, this is Maya, I am the incident commander."), &none).unwrap().0, "Maya");
+        assert_eq!(
+            self_intro(
+                &sent("Okay everyone, this is Maya, I am the incident commander."),
+                &none
+            )
+            .unwrap()
+            .0,
+            "Maya"
+        );
         assert_eq!(self_intro(&sent("Dev here."), &dev).unwrap().0, "Dev");
-        assert_eq!(self_intro(&sent("Hey, Oskar here."), &none).unwrap().0, "Oskar");
-        assert_eq!(self_intro(&sent("Hi everyone, it's Nora."), &none).unwrap().0, "Nora");
-        let (n, role) = self_intro(&sent("Callum from the database team, I've just joined."), &none).unwrap();
-        assert_eq!((n.as_str(), role.as_deref()), ("Callum", Some("database team")));
+        assert_eq!(
+            self_intro(&sent("Hey, Oskar here."), &none).unwrap().0,
+            "Oskar"
+        );
+        assert_eq!(
+            self_intro(&sent("Hi everyone, it's Nora."), &none)
+                .unwrap()
+                .0,
+            "Nora"
+        );
+        let (n, role) = self_intro(
+            &sent("Callum from the database team, I've just joined."),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(
+            (n.as_str(), role.as_deref()),
+            ("Callum", Some("database team"))
+        );
         assert!(self_intro(&sent("Support here."), &none).is_none());
         assert!(self_intro(&sent("Same here."), &none).is_none());
     }
@@ -301,9 +549,22 @@ mod tests {
     #[test]
     fn finds_addressed_people() {
         let names = vec!["Raj".to_string(), "Priya".to_string()];
-        assert_eq!(addressed(&sent("Raj, scale out the orders API."), &names).unwrap().1, "Raj");
-        assert_eq!(addressed(&sent("Okay, Priya, can you own it?"), &names).unwrap().1, "Priya");
+        assert_eq!(
+            addressed(&sent("Raj, scale out the orders API."), &names)
+                .unwrap()
+                .1,
+            "Raj"
+        );
+        assert_eq!(
+            addressed(&sent("Okay, Priya, can you own it?"), &names)
+                .unwrap()
+                .1,
+            "Priya"
+        );
         assert!(addressed(&sent("Priya owns the check."), &names).is_none());
-        assert_eq!(name_at(&tokenize("Priyah")[0], &["Priya".into()]), Some("Priya".into()));
+        assert_eq!(
+            name_at(&tokenize("Priyah")[0], &["Priya".into()]),
+            Some("Priya".into())
+        );
     }
 }

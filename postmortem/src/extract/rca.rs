@@ -8,26 +8,38 @@ use regex::Regex;
 
 use super::context::{Ctx, Sentence};
 use super::evidence;
-use crate::record::{ActionItem, Category, EvidenceKind, Finding, Hypothesis, HypothesisStatus, Mitigation, Rca};
+use crate::record::{
+    ActionItem, Category, EvidenceKind, Finding, Hypothesis, HypothesisStatus, Mitigation, Rca,
+};
 
 fn re(p: &str) -> Regex {
     Regex::new(p).unwrap_or_else(|e| panic!("bad rca pattern {p}: {e}"))
 }
 
 static TRIGGER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(was the trigger|is the trigger|that was the trigger|root cause|the cause is|the cause was|caused by|that's what caused|triggered by|that's what broke)\b")
+    re(
+        r"\b(was the trigger|is the trigger|that was the trigger|root cause|the cause is|the cause was|caused by|that's what caused|triggered by|that's what broke)\b",
+    )
 });
 static CHANGE_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(changed|lowered|raised|removed|dropped|added|lost|switched|broke|deleted|disabled|enabled|renamed|reduced|increased)\b")
+    re(
+        r"\b(changed|lowered|raised|removed|dropped|added|lost|switched|broke|deleted|disabled|enabled|renamed|reduced|increased)\b",
+    )
 });
 static FACTOR: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b((we )?(also )?(had|have) no|there('s| is| was) no|we don't have|we didn't have|no canary|only alert on|alert is on the average|never fired|nothing paged|didn't page|no alert|made (it|things) worse|onto disk|gets (a bit )?worse every|goes first|without (a |an |the )?(canary|test|review|index|alert)|fell back to|count as the client's problem)\b")
+    re(
+        r"\b((we )?(also )?(had|have) no|there('s| is| was) no|we don't have|we didn't have|no canary|only alert on|alert is on the average|never fired|nothing paged|didn't page|no alert|made (it|things) worse|onto disk|gets (a bit )?worse every|goes first|without (a |an |the )?(canary|test|review|index|alert)|fell back to|count as the client's problem)\b",
+    )
 });
 static DETECTION_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(nothing paged|never fired|no alert|didn't alert|didn't page|before any of our alerts|alert is on the average|only alert on|noticed before|spotted something before|nobody was paged|no one was paged)\b")
+    re(
+        r"\b(nothing paged|never fired|no alert|didn't alert|didn't page|before any of our alerts|alert is on the average|only alert on|noticed before|spotted something before|nobody was paged|no one was paged)\b",
+    )
 });
 static PREVENTION_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(no canary|no validation|no check|no test|no review|skips review|without review|nothing on|no index|had no|have no|there's no|wasn't caught|not caught)\b")
+    re(
+        r"\b(no canary|no validation|no check|no test|no review|skips review|without review|nothing on|no index|had no|have no|there's no|wasn't caught|not caught)\b",
+    )
 });
 
 fn finding(ctx: &Ctx, s: &Sentence) -> Finding {
@@ -39,7 +51,12 @@ fn finding(ctx: &Ctx, s: &Sentence) -> Finding {
 }
 
 /// Builds the RCA from the sentences and what the other extractors found.
-pub fn extract(ctx: &Ctx, hypotheses: &[Hypothesis], mitigations: &[Mitigation], actions: &[ActionItem]) -> Rca {
+pub fn extract(
+    ctx: &Ctx,
+    hypotheses: &[Hypothesis],
+    mitigations: &[Mitigation],
+    actions: &[ActionItem],
+) -> Rca {
     let hyp_src: Vec<&String> = hypotheses.iter().flat_map(|h| h.sources.iter()).collect();
     let usable = |s: &&Sentence| !s.question && !hyp_src.contains(&&ctx.source(s));
     let trigger = ctx
@@ -50,7 +67,11 @@ pub fn extract(ctx: &Ctx, hypotheses: &[Hypothesis], mitigations: &[Mitigation],
         .map(|s| {
             // "That was the trigger." names the sentence before it.
             if s.toks.iter().filter(|t| t.is_word()).count() <= 5 {
-                let i = ctx.sents.iter().position(|x| std::ptr::eq(x, s)).unwrap_or(0);
+                let i = ctx
+                    .sents
+                    .iter()
+                    .position(|x| std::ptr::eq(x, s))
+                    .unwrap_or(0);
                 if i > 0 && ctx.sents[i - 1].utt == s.utt {
                     let mut f = finding(ctx, &ctx.sents[i - 1]);
                     f.text = format!("{} {}", f.text, s.text.trim());
@@ -60,27 +81,52 @@ pub fn extract(ctx: &Ctx, hypotheses: &[Hypothesis], mitigations: &[Mitigation],
             finding(ctx, s)
         })
         .or_else(|| {
-            ctx.sents.iter().filter(usable).find(|s| {
-                CHANGE_VERB.is_match(&s.norm)
-                    && evidence::find(s, None).iter().any(|f| matches!(f.kind, EvidenceKind::PullRequest | EvidenceKind::Commit | EvidenceKind::Config))
-            })
-            .map(|s| finding(ctx, s))
+            ctx.sents
+                .iter()
+                .filter(usable)
+                .find(|s| {
+                    CHANGE_VERB.is_match(&s.norm)
+                        && evidence::find(s, None).iter().any(|f| {
+                            matches!(
+                                f.kind,
+                                EvidenceKind::PullRequest
+                                    | EvidenceKind::Commit
+                                    | EvidenceKind::Config
+                            )
+                        })
+                })
+                .map(|s| finding(ctx, s))
         });
 
     let mut contributing_factors: Vec<Finding> = Vec::new();
     for s in ctx.sents.iter().filter(usable) {
-        if FACTOR.is_match(&s.norm) && !trigger.as_ref().is_some_and(|t| t.text.contains(s.text.trim())) {
+        if FACTOR.is_match(&s.norm)
+            && !trigger
+                .as_ref()
+                .is_some_and(|t| t.text.contains(s.text.trim()))
+        {
             contributing_factors.push(finding(ctx, s));
         }
     }
 
-    let detection_gap = ctx.sents.iter().filter(usable).find(|s| DETECTION_GAP.is_match(&s.norm)).map(|s| finding(ctx, s));
-    let failed: Vec<&Mitigation> = mitigations.iter().filter(|m| m.worked == Some(false)).collect();
+    let detection_gap = ctx
+        .sents
+        .iter()
+        .filter(usable)
+        .find(|s| DETECTION_GAP.is_match(&s.norm))
+        .map(|s| finding(ctx, s));
+    let failed: Vec<&Mitigation> = mitigations
+        .iter()
+        .filter(|m| m.worked == Some(false))
+        .collect();
     let mitigation_gap = failed.first().map(|m| Finding {
         text: format!(
             "{} did not help{}",
             m.what,
-            m.result.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+            m.result
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
         ),
         offset_s: m.offset_s,
         sources: m.sources.clone(),
@@ -90,11 +136,14 @@ pub fn extract(ctx: &Ctx, hypotheses: &[Hypothesis], mitigations: &[Mitigation],
         .find(|f| PREVENTION_GAP.is_match(&f.text.to_lowercase()))
         .cloned()
         .or_else(|| {
-            actions.iter().find(|a| a.category == Category::Prevention).map(|a| Finding {
-                text: format!("Missing safeguard: {}", a.action),
-                offset_s: a.offset_s,
-                sources: a.sources.clone(),
-            })
+            actions
+                .iter()
+                .find(|a| a.category == Category::Prevention)
+                .map(|a| Finding {
+                    text: format!("Missing safeguard: {}", a.action),
+                    offset_s: a.offset_s,
+                    sources: a.sources.clone(),
+                })
         });
     let unconfirmed = hypotheses
         .iter()

@@ -15,37 +15,59 @@ fn re(p: &str) -> Regex {
 }
 
 static DECLARATION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(declar(e|ing|ed)|open(ing)? this as|this is a sev|calling (this|it) a sev|rais(e|ing) (this|it) to|upgrad(e|ing) (this|it) to|kick(ing)? off the incident|major incident)\b")
+    re(
+        r"\b(declar(e|ing|ed)|open(ing)? this as|this is a sev|calling (this|it) a sev|rais(e|ing) (this|it) to|upgrad(e|ing) (this|it) to|kick(ing)? off the incident|major incident)\b",
+    )
 });
 static DETECTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(alert (fired|went off|triggered|is firing|paged)|alarm (fired|went off)|got paged|we got paged|paged (me|us)|customers? (are |were )?(reporting|complaining|escalating|saying)|escalating|we're at \d+ tickets|\d+ tickets|tickets (about|from)|reports of|started (getting|seeing)|noticed|merchants saying|can't load|cannot load)\b")
+    re(
+        r"\b(alert (fired|went off|triggered|is firing|paged)|alarm (fired|went off)|got paged|we got paged|paged (me|us)|customers? (are |were )?(reporting|complaining|escalating|saying)|escalating|we're at \d+ tickets|\d+ tickets|tickets (about|from)|reports of|started (getting|seeing)|noticed|merchants saying|can't load|cannot load)\b",
+    )
 });
 static ESCALATION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(escalat(e|ing|ed)|pull(ing|ed)? in|pull us in|page (the|in)|paging (the|in)|bring(ing)? in|loop(ing)? in|called me directly|get .* on the bridge)\b")
+    re(
+        r"\b(escalat(e|ing|ed)|pull(ing|ed)? in|pull us in|page (the|in)|paging (the|in)|bring(ing)? in|loop(ing)? in|called me directly|get .* on the bridge)\b",
+    )
 });
 static CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(went out|go out|shipped|ship(ped)? \w+ to|deployed|rolled out|merged|released|we did ship|config change|was changed|pushed out)\b")
+    re(
+        r"\b(went out|go out|shipped|ship(ped)? \w+ to|deployed|rolled out|merged|released|we did ship|config change|was changed|pushed out)\b",
+    )
 });
 static TRIAGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(confirmed|logs show|dashboard|i see|i can see|we can see|error rate|p \d+|latency|cpu|is at|are at|it's only|only \w+ tenants|searched|query|that explains|that's it|the cause|i've got something|hit rate|looks healthy|don't think it's|not the|it's not|spread evenly|grouped by|pointing at|traced|found)\b")
+    re(
+        r"\b(confirmed|logs show|dashboard|i see|i can see|we can see|error rate|p \d+|latency|cpu|is at|are at|it's only|only \w+ tenants|searched|query|that explains|that's it|the cause|i've got something|hit rate|looks healthy|don't think it's|not the|it's not|spread evenly|grouped by|pointing at|traced|found)\b",
+    )
 });
 static COMMS: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(status page (update|post)|post (a|on the|to the) status page|status page update|tell (them|customers|merchants|the agents)|targeted email|email (to )?the|send(ing)? (that|it|this|an? \w+) to the (agents|customers|merchants|tenants)|update the agents|all clear|macro for|customer update|holding statement|in writing|send an? (update|email|notice)|notify (customers|the))\b")
+    re(
+        r"\b(status page (update|post)|post (a|on the|to the) status page|status page update|tell (them|customers|merchants|the agents)|targeted email|email (to )?the|send(ing)? (that|it|this|an? \w+) to the (agents|customers|merchants|tenants)|update the agents|all clear|macro for|customer update|holding statement|in writing|send an? (update|email|notice)|notify (customers|the))\b",
+    )
 });
 static HANDOFF: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(taking over|take over|picking up from|handing (it )?over|hand(ing)? off|handoff|hand-off|summary for|catch me up|i've got it from here|i'll drop off|shift change)\b")
+    re(
+        r"\b(taking over|take over|picking up from|handing (it )?over|hand(ing)? off|handoff|hand-off|summary for|catch me up|i've got it from here|i'll drop off|shift change)\b",
+    )
 });
 static RECOVERY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(recovery confirmed|confirm(ed)? recovery|calling (it )?(recovery|recovered|mitigated|resolved)|calling recovery|we've recovered|fully recovered|back to normal|which is our normal|is our normal|back down to|can load \w+ again|working again|mitigated at|resolved at|recovered at)\b")
+    re(
+        r"\b(recovery confirmed|confirm(ed)? recovery|calling (it )?(recovery|recovered|mitigated|resolved)|calling recovery|we've recovered|fully recovered|back to normal|which is our normal|is our normal|back down to|can load \w+ again|working again|mitigated at|resolved at|recovered at)\b",
+    )
 });
 static MONITORING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(keep monitoring|monitor (it )?for|watch (it )?for|keep an eye|watching it for|let's watch|monitoring for)\b")
+    re(
+        r"\b(keep monitoring|monitor (it )?for|watch (it )?for|keep an eye|watching it for|let's watch|monitoring for)\b",
+    )
 });
 static CUSTOMER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(customers?|users?|merchants?|tenants?|clients?|banks?|status page|public|publicly|agents can|shoppers|buyers)\b")
+    re(
+        r"\b(customers?|users?|merchants?|tenants?|clients?|banks?|status page|public|publicly|agents can|shoppers|buyers)\b",
+    )
 });
 static SYMPTOM: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(error rate|errors|latency|p \d+|slow|slower|timeout|times out|timing out|5\d\d|4\d\d|down|outage|can't|cannot|unable|failing|failed)\b")
+    re(
+        r"\b(error rate|errors|latency|p \d+|slow|slower|timeout|times out|timing out|5\d\d|4\d\d|down|outage|can't|cannot|unable|failing|failed)\b",
+    )
 });
 
 /// Whether a sentence confirms recovery.
@@ -55,7 +77,10 @@ pub fn is_recovery(s: &Sentence) -> bool {
 
 /// Offset of the first recovery statement.
 pub fn recovery_offset(ctx: &Ctx) -> Option<f64> {
-    ctx.sents.iter().find(|s| is_recovery(s)).map(|s| s.offset_s)
+    ctx.sents
+        .iter()
+        .find(|s| is_recovery(s))
+        .map(|s| s.offset_s)
 }
 
 fn kind_of(s: &Sentence, detected: bool) -> Option<EventKind> {
@@ -96,12 +121,20 @@ fn kind_of(s: &Sentence, detected: bool) -> Option<EventKind> {
 
 /// Builds timeline events from the sentences, plus the mitigation, result and
 /// hypothesis anchors the other extractors found (given as (sentence, kind, status)).
-pub fn extract(ctx: &Ctx, anchors: &[(usize, EventKind, Status)], evidence_of: &dyn Fn(usize) -> Vec<String>) -> Vec<TimelineEvent> {
+pub fn extract(
+    ctx: &Ctx,
+    anchors: &[(usize, EventKind, Status)],
+    evidence_of: &dyn Fn(usize) -> Vec<String>,
+) -> Vec<TimelineEvent> {
     let mut out: Vec<TimelineEvent> = Vec::new();
     let mut detected = false;
     let mut seen: Vec<(usize, EventKind)> = Vec::new();
     let anchored: Vec<usize> = anchors.iter().map(|a| ctx.sents[a.0].utt).collect();
-    let push = |out: &mut Vec<TimelineEvent>, seen: &mut Vec<(usize, EventKind)>, i: usize, kind: EventKind, status: Status| {
+    let push = |out: &mut Vec<TimelineEvent>,
+                seen: &mut Vec<(usize, EventKind)>,
+                i: usize,
+                kind: EventKind,
+                status: Status| {
         let s = &ctx.sents[i];
         if seen.contains(&(s.utt, kind)) {
             return;
@@ -109,8 +142,17 @@ pub fn extract(ctx: &Ctx, anchors: &[(usize, EventKind, Status)], evidence_of: &
         seen.push((s.utt, kind));
         let n = &s.norm;
         let customer_visible = match kind {
-            EventKind::Comms => has(&CUSTOMER, n) || n.contains("status page") || n.contains("tell them"),
-            EventKind::Detection | EventKind::Triage | EventKind::Escalation => has(&CUSTOMER, n) || (kind == EventKind::Detection && has(&SYMPTOM, n)) || (has(&SYMPTOM, n) && (n.contains("error rate") || n.contains("p 99") || n.contains("latency"))),
+            EventKind::Comms => {
+                has(&CUSTOMER, n) || n.contains("status page") || n.contains("tell them")
+            }
+            EventKind::Detection | EventKind::Triage | EventKind::Escalation => {
+                has(&CUSTOMER, n)
+                    || (kind == EventKind::Detection && has(&SYMPTOM, n))
+                    || (has(&SYMPTOM, n)
+                        && (n.contains("error rate")
+                            || n.contains("p 99")
+                            || n.contains("latency")))
+            }
             EventKind::Recovery => has(&CUSTOMER, n),
             _ => false,
         };
@@ -135,7 +177,9 @@ pub fn extract(ctx: &Ctx, anchors: &[(usize, EventKind, Status)], evidence_of: &
             // The utterance already anchors a mitigation, result or hypothesis.
             continue;
         }
-        let Some(kind) = kind_of(s, detected) else { continue };
+        let Some(kind) = kind_of(s, detected) else {
+            continue;
+        };
         if kind == EventKind::Detection {
             detected = true;
         }

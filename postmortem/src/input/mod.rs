@@ -117,7 +117,9 @@ fn track_label(track: &str) -> Option<String> {
 /// Whether a label reads like a person's name rather than `S1` or `SPEAKER_00`.
 fn looks_like_name(label: &str) -> bool {
     let l = label.to_lowercase();
-    label.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-')
+    label
+        .chars()
+        .all(|c| c.is_alphabetic() || c == ' ' || c == '-')
         && label.chars().filter(|c| c.is_alphabetic()).count() >= 2
         && !l.starts_with("speaker")
         && !["left", "right", "unknown", "channel"].contains(&l.as_str())
@@ -229,11 +231,16 @@ pub fn assemble(parsed: Vec<(PathBuf, ParsedTranscript)>, roster: Option<&Roster
         names.push(name.clone());
         title = title.or(t.title.clone());
         for fs in &t.speakers {
-            if !speakers.iter().any(|k| k.label.eq_ignore_ascii_case(&fs.label)) {
+            if !speakers
+                .iter()
+                .any(|k| k.label.eq_ignore_ascii_case(&fs.label))
+            {
                 let from_roster = roster.and_then(|r| r.lookup(&fs.label));
                 speakers.push(KnownSpeaker {
                     label: fs.label.clone(),
-                    name: from_roster.map(|e| e.name.clone()).unwrap_or(fs.name.clone()),
+                    name: from_roster
+                        .map(|e| e.name.clone())
+                        .unwrap_or(fs.name.clone()),
                     role: from_roster.and_then(|e| e.role.clone()).or(fs.role.clone()),
                     aliases: vec![fs.name.clone()],
                 });
@@ -241,8 +248,7 @@ pub fn assemble(parsed: Vec<(PathBuf, ParsedTranscript)>, roster: Option<&Roster
         }
         let offset = placed[i];
         let multitrack = t.tracks.len() > 1
-            || t
-                .utterances
+            || t.utterances
                 .iter()
                 .filter_map(|u| u.track.as_deref())
                 .any(|tr| track_label(tr).is_some());
@@ -326,7 +332,13 @@ pub fn assemble(parsed: Vec<(PathBuf, ParsedTranscript)>, roster: Option<&Roster
 mod tests {
     use super::*;
 
-    fn utt(id: &str, speaker: Option<&str>, track: Option<&str>, start: f64, text: &str) -> RawUtterance {
+    fn utt(
+        id: &str,
+        speaker: Option<&str>,
+        track: Option<&str>,
+        start: f64,
+        text: &str,
+    ) -> RawUtterance {
         RawUtterance {
             id: id.into(),
             track: track.map(str::to_string),
@@ -352,22 +364,35 @@ mod tests {
 
     #[test]
     fn recordings_share_one_timeline_by_wall_clock() {
-        let a = transcript(Some("2026-01-01T10:00:00Z"), vec![utt("0", None, Some("main"), 5.0, "a")]);
-        let b = transcript(Some("2026-01-01T09:59:00Z"), vec![utt("0", None, Some("main"), 1.0, "b")]);
+        let a = transcript(
+            Some("2026-01-01T10:00:00Z"),
+            vec![utt("0", None, Some("main"), 5.0, "a")],
+        );
+        let b = transcript(
+            Some("2026-01-01T09:59:00Z"),
+            vec![utt("0", None, Some("main"), 1.0, "b")],
+        );
         let call = assemble(
-            vec![(PathBuf::from("bridge.json"), a), (PathBuf::from("handoff.json"), b)],
+            vec![
+                (PathBuf::from("bridge.json"), a),
+                (PathBuf::from("handoff.json"), b),
+            ],
             None,
         );
         assert_eq!(call.utterances[0].id, "handoff:0");
         assert_eq!(call.utterances[0].offset_s, 1.0);
         assert_eq!(call.utterances[1].id, "bridge:0");
         assert_eq!(call.utterances[1].offset_s, 65.0);
-        assert_eq!(call.start_utc.unwrap().to_rfc3339(), "2026-01-01T09:59:00+00:00");
+        assert_eq!(
+            call.start_utc.unwrap().to_rfc3339(),
+            "2026-01-01T09:59:00+00:00"
+        );
     }
 
     #[test]
     fn tracks_and_roster_name_speakers() {
-        let roster = Roster::parse("[speakers.S2]\nname = \"Priya Raman\"\nrole = \"Payments\"\n").unwrap();
+        let roster =
+            Roster::parse("[speakers.S2]\nname = \"Priya Raman\"\nrole = \"Payments\"\n").unwrap();
         let t = transcript(
             None,
             vec![

@@ -324,10 +324,9 @@ fn parse_jsonl(path: &Path, text: &str) -> Result<ParsedTranscript> {
                 out.utterances.push(engine_utterance(u, i));
             }
             Some("recording") | Some("header") => {
-                let r: EngineRecording = serde_json::from_value(
-                    v.get("recording").cloned().unwrap_or(v.clone()),
-                )
-                .unwrap_or_default();
+                let r: EngineRecording =
+                    serde_json::from_value(v.get("recording").cloned().unwrap_or(v.clone()))
+                        .unwrap_or_default();
                 out.start_utc = out.start_utc.or(r.start_utc);
                 out.duration = out.duration.or(r.duration);
                 if out.tracks.is_empty() {
@@ -362,7 +361,10 @@ mod tests {
         assert_eq!(t.utterances[0].id, "0");
         assert_eq!(t.utterances[0].text, "Hello there.");
         assert!(t.utterances[0].speaker.is_none());
-        assert_eq!(t.start_utc.unwrap().to_rfc3339(), "2026-01-02T10:00:00+00:00");
+        assert_eq!(
+            t.start_utc.unwrap().to_rfc3339(),
+            "2026-01-02T10:00:00+00:00"
+        );
     }
 
     #[test]
@@ -391,7 +393,9 @@ mod tests {
 
     #[test]
     fn bad_input_names_the_problem() {
-        let e = parse_transcript(&p("bad.json"), "{\"foo\":1}").unwrap_err().to_string();
+        let e = parse_transcript(&p("bad.json"), "{\"foo\":1}")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("bad.json") && e.contains("utterances"));
         assert!(parse_transcript(&p("e.json"), "  ").is_err());
         assert!(parse_transcript(&p("r.json"), "\u{0}garbage").is_err());

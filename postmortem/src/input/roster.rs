@@ -47,7 +47,9 @@ impl Roster {
 
     /// Parses roster TOML text; the error says what is wrong.
     pub fn parse(text: &str) -> std::result::Result<Roster, String> {
-        let table: toml::Table = text.parse().map_err(|e| format!("is not valid TOML: {e}"))?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e| format!("is not valid TOML: {e}"))?;
         let people = match table.get("speakers") {
             Some(toml::Value::Table(t)) => t.clone(),
             Some(_) => return Err("has `speakers` that is not a table".into()),
@@ -111,7 +113,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.lookup("s1").unwrap().name, "Maya Okafor");
-        assert_eq!(r.lookup("Maya").unwrap().role.as_deref(), Some("Incident commander"));
+        assert_eq!(
+            r.lookup("Maya").unwrap().role.as_deref(),
+            Some("Incident commander")
+        );
         assert!(r.lookup("dev").is_none());
     }
 
@@ -119,7 +124,9 @@ mod tests {
     fn top_level_tables_work_and_bad_input_is_named() {
         let r = Roster::parse("[dev]\nrole = \"SRE\"\n").unwrap();
         assert_eq!(r.lookup("dev").unwrap().name, "dev");
-        assert!(Roster::parse("[dev]\nname = 3\n").unwrap_err().contains("dev"));
+        assert!(Roster::parse("[dev]\nname = 3\n")
+            .unwrap_err()
+            .contains("dev"));
         assert!(Roster::parse("not toml [").is_err());
     }
 }

@@ -9,7 +9,9 @@ use crate::record::{EvidenceKind, IncidentRecord, Status};
 
 /// Words in a text (for the executive brief's limit).
 pub fn word_count(s: &str) -> usize {
-    s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
+    s.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
 }
 
 fn risk(r: &IncidentRecord) -> String {
@@ -57,7 +59,11 @@ pub fn executive(r: &IncidentRecord) -> String {
     );
     let mut numbers: Vec<String> = r.impact.numbers.iter().map(number).collect();
     loop {
-        let impact = if numbers.is_empty() { "no figures given on the call".to_string() } else { numbers.join("; ") };
+        let impact = if numbers.is_empty() {
+            "no figures given on the call".to_string()
+        } else {
+            numbers.join("; ")
+        };
         let body = format!(
             "**What happened:** {what}\n\n**Impact:** {impact}. Window: {}.\n\n**Current risk:** {}.\n\n**Next checkpoint:** {checkpoint}.\n",
             window(r),
@@ -76,11 +82,28 @@ pub fn engineering(r: &IncidentRecord) -> String {
     let mut o = String::new();
     let i = &r.incident;
     let _ = writeln!(o, "# Engineering brief: {}\n", i.title);
-    let _ = writeln!(o, "{} · {} · {}\n", i.severity.as_deref().unwrap_or("severity not set"), i.status, window(r));
+    let _ = writeln!(
+        o,
+        "{} · {} · {}\n",
+        i.severity.as_deref().unwrap_or("severity not set"),
+        i.status,
+        window(r)
+    );
     let _ = writeln!(o, "## Timeline\n");
     for e in &r.timeline {
-        let tag = if e.status == Status::Hypothesis { " (hypothesis)" } else { "" };
-        let _ = writeln!(o, "- {} **{}**{tag}: {} [{}]", at(e.time_utc, e.offset_s), e.kind.as_str(), e.event, e.sources.join(", "));
+        let tag = if e.status == Status::Hypothesis {
+            " (hypothesis)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            o,
+            "- {} **{}**{tag}: {} [{}]",
+            at(e.time_utc, e.offset_s),
+            e.kind.as_str(),
+            e.event,
+            e.sources.join(", ")
+        );
     }
     let _ = writeln!(o, "\n## Root cause\n");
     if let Some(t) = &r.rca.trigger {
@@ -99,7 +122,13 @@ pub fn engineering(r: &IncidentRecord) -> String {
             Some(false) => "did not work",
             None => "outcome not stated",
         };
-        let _ = writeln!(o, "- {} {} — {w} [{}]", at(m.time_utc, m.offset_s), m.what, m.sources.join(", "));
+        let _ = writeln!(
+            o,
+            "- {} {} — {w} [{}]",
+            at(m.time_utc, m.offset_s),
+            m.what,
+            m.sources.join(", ")
+        );
     }
     let _ = writeln!(o, "\n## Action items\n");
     for a in &r.action_items {
@@ -109,17 +138,29 @@ pub fn engineering(r: &IncidentRecord) -> String {
             a.id,
             a.action,
             a.owner.as_deref().unwrap_or("none"),
-            a.due.map(|d| d.to_string()).unwrap_or_else(|| "none".into()),
+            a.due
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "none".into()),
             a.priority.as_str(),
             a.category.as_str(),
             a.verification.as_deref().unwrap_or("none"),
-            if a.vague { format!(" — VAGUE ({})", a.vague_reasons.join(", ")) } else { String::new() },
+            if a.vague {
+                format!(" — VAGUE ({})", a.vague_reasons.join(", "))
+            } else {
+                String::new()
+            },
             a.sources.join(", ")
         );
     }
     let _ = writeln!(o, "\n## Evidence\n");
     for e in &r.evidence {
-        let _ = writeln!(o, "- {}: {} [{}]", e.kind.as_str(), e.value, e.sources.join(", "));
+        let _ = writeln!(
+            o,
+            "- {}: {} [{}]",
+            e.kind.as_str(),
+            e.value,
+            e.sources.join(", ")
+        );
     }
     o
 }
@@ -132,18 +173,28 @@ pub fn customer_safe(text: &str, r: &IncidentRecord) -> String {
         banned.extend(s.name.split_whitespace().map(str::to_lowercase));
     }
     for e in &r.evidence {
-        if !matches!(e.kind, EvidenceKind::Dashboard | EvidenceKind::LogQuery | EvidenceKind::StatusPage) {
+        if !matches!(
+            e.kind,
+            EvidenceKind::Dashboard | EvidenceKind::LogQuery | EvidenceKind::StatusPage
+        ) {
             banned.push(e.value.to_lowercase());
         }
     }
     let keep = |w: &&str| {
-        let bare = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let bare = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
         if bare.is_empty() {
             return true;
         }
-        let host_or_url = w.contains("://") || (w.contains('.') && w.chars().any(|c| c.is_ascii_alphabetic()) && !w.ends_with('.'));
-        let id_like = bare.chars().any(|c| c.is_ascii_digit()) && bare.chars().any(|c| c.is_ascii_alphabetic()) && !bare.ends_with("utc");
-        let secret = ["password", "token", "secret", "apikey", "api_key"].iter().any(|s| bare.contains(s));
+        let host_or_url = w.contains("://")
+            || (w.contains('.') && w.chars().any(|c| c.is_ascii_alphabetic()) && !w.ends_with('.'));
+        let id_like = bare.chars().any(|c| c.is_ascii_digit())
+            && bare.chars().any(|c| c.is_ascii_alphabetic())
+            && !bare.ends_with("utc");
+        let secret = ["password", "token", "secret", "apikey", "api_key"]
+            .iter()
+            .any(|s| bare.contains(s));
         !(host_or_url || id_like || secret || banned.contains(&bare) || w.contains('_'))
     };
     text.lines()
@@ -155,12 +206,21 @@ pub fn customer_safe(text: &str, r: &IncidentRecord) -> String {
 /// The support brief: customer-safe impact, mitigation status, next update.
 pub fn support(r: &IncidentRecord) -> String {
     let i = &r.incident;
-    let systems = if i.systems.is_empty() { "one of our services".to_string() } else { i.systems.join(", ") };
+    let systems = if i.systems.is_empty() {
+        "one of our services".to_string()
+    } else {
+        i.systems.join(", ")
+    };
     let saw: Vec<String> = r
         .impact
         .numbers
         .iter()
-        .filter(|n| matches!(n.unit.as_str(), "%" | "ms" | "s") && (n.what.starts_with("share of") || n.what.contains("error rate") || n.what.contains("latency")))
+        .filter(|n| {
+            matches!(n.unit.as_str(), "%" | "ms" | "s")
+                && (n.what.starts_with("share of")
+                    || n.what.contains("error rate")
+                    || n.what.contains("latency"))
+        })
         .take(2)
         .map(number)
         .collect();
@@ -170,7 +230,10 @@ pub fn support(r: &IncidentRecord) -> String {
         "mitigated" => "Mitigated. Service has recovered; the team is confirming the fix.",
         _ => "Ongoing. Engineers are actively working on it.",
     };
-    let when = match (r.impact.detected_utc.or(r.impact.started_utc), r.impact.recovered_utc) {
+    let when = match (
+        r.impact.detected_utc.or(r.impact.started_utc),
+        r.impact.recovered_utc,
+    ) {
         (Some(a), Some(b)) => format!("between {} and {}", at(Some(a), 0.0), at(Some(b), 0.0)),
         (Some(a), None) => format!("since {}", at(Some(a), 0.0)),
         _ => "during the incident window".into(),
@@ -178,11 +241,15 @@ pub fn support(r: &IncidentRecord) -> String {
     let next = match (i.next_update_utc, i.status.as_str()) {
         (Some(t), "ongoing") => format!("Next update by {}.", at(Some(t), 0.0)),
         (_, "ongoing") => "Next update as soon as we know more.".to_string(),
-        _ => "No further live updates are planned; a written summary will follow the review.".to_string(),
+        _ => "No further live updates are planned; a written summary will follow the review."
+            .to_string(),
     };
     let mut o = String::new();
     let _ = writeln!(o, "# Support brief\n");
-    let _ = writeln!(o, "**What customers saw:** Some customers had problems using {systems} {when}.");
+    let _ = writeln!(
+        o,
+        "**What customers saw:** Some customers had problems using {systems} {when}."
+    );
     if !saw.is_empty() {
         let _ = writeln!(o, "\n**Scale:** {}.", saw.join("; "));
     }

@@ -7,9 +7,25 @@ use crate::error::{Error, Result};
 use crate::record::{ActionItem, IncidentRecord, Priority};
 
 /// Jira CSV columns, in order.
-pub const JIRA_COLUMNS: [&str; 7] = ["Summary", "Description", "Assignee", "Due date", "Priority", "Labels", "Issue Type"];
+pub const JIRA_COLUMNS: [&str; 7] = [
+    "Summary",
+    "Description",
+    "Assignee",
+    "Due date",
+    "Priority",
+    "Labels",
+    "Issue Type",
+];
 /// Linear CSV columns, in order.
-pub const LINEAR_COLUMNS: [&str; 7] = ["Title", "Description", "Priority", "Assignee", "Due Date", "Labels", "Status"];
+pub const LINEAR_COLUMNS: [&str; 7] = [
+    "Title",
+    "Description",
+    "Priority",
+    "Assignee",
+    "Due Date",
+    "Labels",
+    "Status",
+];
 
 fn summary(a: &ActionItem) -> String {
     let mut s: String = a.action.chars().take(120).collect();
@@ -25,7 +41,12 @@ fn summary(a: &ActionItem) -> String {
 
 fn description(r: &IncidentRecord, a: &ActionItem) -> String {
     let mut d = vec![a.action.clone()];
-    d.push(format!("Verification plan: {}", a.verification.as_deref().unwrap_or("none stated — define one before starting")));
+    d.push(format!(
+        "Verification plan: {}",
+        a.verification
+            .as_deref()
+            .unwrap_or("none stated — define one before starting")
+    ));
     if !a.dependencies.is_empty() {
         d.push(format!("Dependencies: {}", a.dependencies.join("; ")));
     }
@@ -44,7 +65,11 @@ fn description(r: &IncidentRecord, a: &ActionItem) -> String {
 }
 
 fn labels(r: &IncidentRecord, a: &ActionItem) -> Vec<String> {
-    let mut l = vec!["postmortem".to_string(), r.incident.id.clone(), a.category.as_str().to_string()];
+    let mut l = vec![
+        "postmortem".to_string(),
+        r.incident.id.clone(),
+        a.category.as_str().to_string(),
+    ];
     if a.vague {
         l.push("needs-triage".into());
     }

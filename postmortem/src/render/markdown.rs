@@ -19,22 +19,54 @@ pub fn postmortem(r: &IncidentRecord) -> String {
     let _ = writeln!(o, "| Severity | {} |", or_dash(i.severity.as_deref()));
     let _ = writeln!(o, "| Status | {} |", i.status);
     let _ = writeln!(o, "| Window | {} |", cell(&window(r)));
-    let _ = writeln!(o, "| Owner (incident commander) | {} |", or_dash(i.commander.as_deref()));
+    let _ = writeln!(
+        o,
+        "| Owner (incident commander) | {} |",
+        or_dash(i.commander.as_deref())
+    );
     let _ = writeln!(
         o,
         "| Follow-up review | {} |",
-        i.review_date.map(|d| d.to_string()).unwrap_or_else(|| "to be scheduled".into())
+        i.review_date
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "to be scheduled".into())
     );
-    let _ = writeln!(o, "| Systems | {} |\n", if i.systems.is_empty() { "—".into() } else { cell(&i.systems.join(", ")) });
+    let _ = writeln!(
+        o,
+        "| Systems | {} |\n",
+        if i.systems.is_empty() {
+            "—".into()
+        } else {
+            cell(&i.systems.join(", "))
+        }
+    );
 
     let _ = writeln!(o, "## Impact\n");
-    let _ = writeln!(o, "- **Customer:** {}", or_dash(r.impact.customer.as_deref()));
-    let _ = writeln!(o, "- **Business:** {}", or_dash(r.impact.business.as_deref()));
-    let _ = writeln!(o, "- **Technical:** {}\n", or_dash(r.impact.technical.as_deref()));
+    let _ = writeln!(
+        o,
+        "- **Customer:** {}",
+        or_dash(r.impact.customer.as_deref())
+    );
+    let _ = writeln!(
+        o,
+        "- **Business:** {}",
+        or_dash(r.impact.business.as_deref())
+    );
+    let _ = writeln!(
+        o,
+        "- **Technical:** {}\n",
+        or_dash(r.impact.technical.as_deref())
+    );
     if !r.impact.numbers.is_empty() {
         let _ = writeln!(o, "| Measure | As said | Sources |\n|---|---|---|");
         for n in &r.impact.numbers {
-            let _ = writeln!(o, "| {} | {} | {} |", cell(&number(n)), cell(&n.said), n.sources.join(", "));
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                cell(&number(n)),
+                cell(&n.said),
+                n.sources.join(", ")
+            );
         }
         o.push('\n');
     }
@@ -42,7 +74,13 @@ pub fn postmortem(r: &IncidentRecord) -> String {
     let _ = writeln!(o, "## Detection\n");
     match r.timeline.iter().find(|e| e.kind == EventKind::Detection) {
         Some(d) => {
-            let _ = writeln!(o, "- **How noticed:** {} ({}; {})", d.event, at(d.time_utc, d.offset_s), d.sources.join(", "));
+            let _ = writeln!(
+                o,
+                "- **How noticed:** {} ({}; {})",
+                d.event,
+                at(d.time_utc, d.offset_s),
+                d.sources.join(", ")
+            );
         }
         None => {
             let _ = writeln!(o, "- **How noticed:** not stated on the call");
@@ -51,13 +89,21 @@ pub fn postmortem(r: &IncidentRecord) -> String {
     let _ = writeln!(
         o,
         "- **Alerting gaps:** {}\n",
-        r.rca.detection_gap.as_ref().map(|f| format!("{} ({})", f.text, f.sources.join(", "))).unwrap_or_else(|| "none named on the call".into())
+        r.rca
+            .detection_gap
+            .as_ref()
+            .map(|f| format!("{} ({})", f.text, f.sources.join(", ")))
+            .unwrap_or_else(|| "none named on the call".into())
     );
 
     let _ = writeln!(o, "## Timeline\n");
     let _ = writeln!(o, "| Time (UTC) | Event | Owner/Role | Evidence | Fact/Hypothesis | Customer visible? |\n|---|---|---|---|---|---|");
     for e in &r.timeline {
-        let role = e.owner.as_ref().and_then(|n| r.speakers.iter().find(|s| &s.name == n)).and_then(|s| s.role.clone());
+        let role = e
+            .owner
+            .as_ref()
+            .and_then(|n| r.speakers.iter().find(|s| &s.name == n))
+            .and_then(|s| s.role.clone());
         let owner = match (&e.owner, role) {
             (Some(n), Some(role)) => format!("{n} ({role})"),
             (Some(n), None) => n.clone(),
@@ -70,7 +116,11 @@ pub fn postmortem(r: &IncidentRecord) -> String {
             e.kind.as_str(),
             cell(&e.event),
             cell(&owner),
-            if e.evidence.is_empty() { "—".into() } else { cell(&e.evidence.join(", ")) },
+            if e.evidence.is_empty() {
+                "—".into()
+            } else {
+                cell(&e.evidence.join(", "))
+            },
             match e.status {
                 Status::Fact => "fact",
                 Status::Hypothesis => "hypothesis",
@@ -81,7 +131,11 @@ pub fn postmortem(r: &IncidentRecord) -> String {
     o.push('\n');
 
     let _ = writeln!(o, "## Root cause analysis\n");
-    let f = |x: &Option<crate::record::Finding>| x.as_ref().map(|f| format!("{} ({})", f.text, f.sources.join(", "))).unwrap_or_else(|| "not established on the call".into());
+    let f = |x: &Option<crate::record::Finding>| {
+        x.as_ref()
+            .map(|f| format!("{} ({})", f.text, f.sources.join(", ")))
+            .unwrap_or_else(|| "not established on the call".into())
+    };
     let _ = writeln!(o, "- **Trigger:** {}", f(&r.rca.trigger));
     let _ = writeln!(o, "- **Contributing factors:**");
     if r.rca.contributing_factors.is_empty() {
@@ -95,13 +149,19 @@ pub fn postmortem(r: &IncidentRecord) -> String {
     let _ = writeln!(o, "- **Prevention gap:** {}", f(&r.rca.prevention_gap));
     let _ = writeln!(o, "- **Unconfirmed hypotheses:**");
     if r.rca.unconfirmed.is_empty() {
-        let _ = writeln!(o, "  - none: every hypothesis raised was settled on the call");
+        let _ = writeln!(
+            o,
+            "  - none: every hypothesis raised was settled on the call"
+        );
     }
     for u in &r.rca.unconfirmed {
         let _ = writeln!(o, "  - {} ({})", u.text, u.sources.join(", "));
     }
     if !r.hypotheses.is_empty() {
-        let _ = writeln!(o, "\n| Time | Hypothesis | Who | Status | Settled by |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            o,
+            "\n| Time | Hypothesis | Who | Status | Settled by |\n|---|---|---|---|---|"
+        );
         for h in &r.hypotheses {
             let st = match h.status {
                 HypothesisStatus::Open => "open",
@@ -112,13 +172,23 @@ pub fn postmortem(r: &IncidentRecord) -> String {
                 (Some(t), false) => format!("{} ({})", t, h.settled_by.join(", ")),
                 _ => "—".into(),
             };
-            let _ = writeln!(o, "| {} | {} | {} | {st} | {} |", at(h.time_utc, h.offset_s), cell(&h.text), or_dash(h.who.as_deref()), cell(&settled));
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {st} | {} |",
+                at(h.time_utc, h.offset_s),
+                cell(&h.text),
+                or_dash(h.who.as_deref()),
+                cell(&settled)
+            );
         }
     }
     o.push('\n');
 
     let _ = writeln!(o, "## Decision log\n");
-    let _ = writeln!(o, "| Time | Decision | Who | Rationale | Alternatives |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        o,
+        "| Time | Decision | Who | Rationale | Alternatives |\n|---|---|---|---|---|"
+    );
     for d in &r.decisions {
         let who = match (&d.who, d.who_inferred) {
             (Some(w), true) => format!("{w} (inferred: commander)"),
@@ -132,20 +202,34 @@ pub fn postmortem(r: &IncidentRecord) -> String {
             cell(&d.decision),
             cell(&who),
             or_dash(d.rationale.as_deref()),
-            if d.alternatives.is_empty() { "—".into() } else { cell(&d.alternatives.join("; ")) }
+            if d.alternatives.is_empty() {
+                "—".into()
+            } else {
+                cell(&d.alternatives.join("; "))
+            }
         );
     }
     o.push('\n');
 
     let _ = writeln!(o, "## Mitigations\n");
-    let _ = writeln!(o, "| Time | What | Who | Worked? | Result |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        o,
+        "| Time | What | Who | Worked? | Result |\n|---|---|---|---|---|"
+    );
     for m in &r.mitigations {
         let worked = match m.worked {
             Some(true) => "yes",
             Some(false) => "no",
             None => "unknown",
         };
-        let _ = writeln!(o, "| {} | {} | {} | {worked} | {} |", at(m.time_utc, m.offset_s), cell(&m.what), or_dash(m.who.as_deref()), or_dash(m.result.as_deref()));
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {worked} | {} |",
+            at(m.time_utc, m.offset_s),
+            cell(&m.what),
+            or_dash(m.who.as_deref()),
+            or_dash(m.result.as_deref())
+        );
     }
     o.push('\n');
 
@@ -157,7 +241,10 @@ pub fn postmortem(r: &IncidentRecord) -> String {
     for d in r.decisions.iter().filter(|d| !d.alternatives.is_empty()) {
         well.push(format!("Options weighed before deciding: {}", d.decision));
     }
-    if r.timeline.iter().any(|e| e.kind == EventKind::Detection && e.event.to_lowercase().contains("alert")) {
+    if r.timeline
+        .iter()
+        .any(|e| e.kind == EventKind::Detection && e.event.to_lowercase().contains("alert"))
+    {
         well.push("An alert detected the problem.".into());
     }
     if well.is_empty() {
@@ -193,11 +280,19 @@ pub fn postmortem(r: &IncidentRecord) -> String {
             "| {} | {}{} | {} | {} | {} | {} | {} | {} |",
             a.id,
             cell(&a.action),
-            if a.vague { format!(" ⚠ vague: {}", a.vague_reasons.join(", ")) } else { String::new() },
+            if a.vague {
+                format!(" ⚠ vague: {}", a.vague_reasons.join(", "))
+            } else {
+                String::new()
+            },
             or_dash(a.owner.as_deref()),
             a.due.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
             a.priority.as_str(),
-            if a.dependencies.is_empty() { "—".into() } else { cell(&a.dependencies.join("; ")) },
+            if a.dependencies.is_empty() {
+                "—".into()
+            } else {
+                cell(&a.dependencies.join("; "))
+            },
             a.category.as_str(),
             or_dash(a.verification.as_deref())
         );
@@ -205,22 +300,76 @@ pub fn postmortem(r: &IncidentRecord) -> String {
     o.push('\n');
 
     let _ = writeln!(o, "## Evidence pack\n");
-    let _ = writeln!(o, "| Kind | Value | As said | Time | Sources |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        o,
+        "| Kind | Value | As said | Time | Sources |\n|---|---|---|---|---|"
+    );
     for e in &r.evidence {
         let t = super::fmt::utc_of(r, e.offset_s);
-        let _ = writeln!(o, "| {} | {} | {} | {} | {} |", e.kind.as_str(), cell(&e.value), cell(&e.said), at(t, e.offset_s), e.sources.join(", "));
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} |",
+            e.kind.as_str(),
+            cell(&e.value),
+            cell(&e.said),
+            at(t, e.offset_s),
+            e.sources.join(", ")
+        );
     }
     o.push('\n');
 
     let _ = writeln!(o, "## Close-out criteria\n");
-    let _ = writeln!(o, "- [{}] Recovery confirmed", if r.impact.recovered_utc.is_some() { "x" } else { " " });
-    let _ = writeln!(o, "- [{}] Monitoring after recovery complete", if r.incident.status == "resolved" { "x" } else { " " });
-    let _ = writeln!(o, "- [ ] Every action item has an owner, a due date and a verification plan{}", {
-        let v: Vec<&str> = r.action_items.iter().filter(|a| a.vague).map(|a| a.id.as_str()).collect();
-        if v.is_empty() { String::new() } else { format!(" (vague: {})", v.join(", ")) }
-    });
-    let _ = writeln!(o, "- [{}] Every hypothesis confirmed or ruled out", if r.rca.unconfirmed.is_empty() { "x" } else { " " });
-    let _ = writeln!(o, "- [ ] Postmortem reviewed{}", i.review_date.map(|d| format!(" on {d}")).unwrap_or_default());
+    let _ = writeln!(
+        o,
+        "- [{}] Recovery confirmed",
+        if r.impact.recovered_utc.is_some() {
+            "x"
+        } else {
+            " "
+        }
+    );
+    let _ = writeln!(
+        o,
+        "- [{}] Monitoring after recovery complete",
+        if r.incident.status == "resolved" {
+            "x"
+        } else {
+            " "
+        }
+    );
+    let _ = writeln!(
+        o,
+        "- [ ] Every action item has an owner, a due date and a verification plan{}",
+        {
+            let v: Vec<&str> = r
+                .action_items
+                .iter()
+                .filter(|a| a.vague)
+                .map(|a| a.id.as_str())
+                .collect();
+            if v.is_empty() {
+                String::new()
+            } else {
+                format!(" (vague: {})", v.join(", "))
+            }
+        }
+    );
+    let _ = writeln!(
+        o,
+        "- [{}] Every hypothesis confirmed or ruled out",
+        if r.rca.unconfirmed.is_empty() {
+            "x"
+        } else {
+            " "
+        }
+    );
+    let _ = writeln!(
+        o,
+        "- [ ] Postmortem reviewed{}",
+        i.review_date
+            .map(|d| format!(" on {d}"))
+            .unwrap_or_default()
+    );
     let _ = writeln!(o, "\n_Every line above cites the ids of the utterances it was read from; the full call is in `incident.json`._");
     o
 }

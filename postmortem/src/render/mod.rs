@@ -24,7 +24,11 @@ fn write(path: PathBuf, text: &str, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Writes every artifact into `out_dir` and returns the paths written.
 /// With `template`, `postmortem.md` is rendered through that template instead of the standard one.
-pub fn render_all(r: &IncidentRecord, out_dir: &Path, template: Option<&Path>) -> Result<Vec<PathBuf>> {
+pub fn render_all(
+    r: &IncidentRecord,
+    out_dir: &Path,
+    template: Option<&Path>,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Write {
         path: out_dir.to_path_buf(),
         source,
@@ -40,9 +44,21 @@ pub fn render_all(r: &IncidentRecord, out_dir: &Path, template: Option<&Path>) -
         None => markdown::postmortem(r),
     };
     write(out_dir.join("postmortem.md"), &pm, &mut out)?;
-    write(out_dir.join("brief-exec.md"), &briefs::executive(r), &mut out)?;
-    write(out_dir.join("brief-engineering.md"), &briefs::engineering(r), &mut out)?;
-    write(out_dir.join("brief-support.md"), &briefs::support(r), &mut out)?;
+    write(
+        out_dir.join("brief-exec.md"),
+        &briefs::executive(r),
+        &mut out,
+    )?;
+    write(
+        out_dir.join("brief-engineering.md"),
+        &briefs::engineering(r),
+        &mut out,
+    )?;
+    write(
+        out_dir.join("brief-support.md"),
+        &briefs::support(r),
+        &mut out,
+    )?;
     let jira = out_dir.join("actions-jira.csv");
     csv::write_jira(r, &jira)?;
     out.push(jira);

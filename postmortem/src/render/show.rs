@@ -63,14 +63,36 @@ pub fn show(r: &IncidentRecord, view: View) -> String {
     let mut o = String::new();
     match view {
         View::Timeline | View::Facts => {
-            for e in r.timeline.iter().filter(|e| view == View::Timeline || e.status == Status::Fact) {
-                let st = if e.status == Status::Hypothesis { " [hypothesis]" } else { "" };
-                let _ = writeln!(o, "{:>9}  {:<17} {}{st}  ({}) [{}]", at(e.time_utc, e.offset_s), e.kind.as_str(), e.event, e.owner.as_deref().unwrap_or("—"), e.sources.join(", "));
+            for e in r
+                .timeline
+                .iter()
+                .filter(|e| view == View::Timeline || e.status == Status::Fact)
+            {
+                let st = if e.status == Status::Hypothesis {
+                    " [hypothesis]"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    o,
+                    "{:>9}  {:<17} {}{st}  ({}) [{}]",
+                    at(e.time_utc, e.offset_s),
+                    e.kind.as_str(),
+                    e.event,
+                    e.owner.as_deref().unwrap_or("—"),
+                    e.sources.join(", ")
+                );
             }
         }
         View::Decisions => {
             for d in &r.decisions {
-                let _ = writeln!(o, "{:>9}  {} — {}", at(d.time_utc, d.offset_s), d.decision, d.who.as_deref().unwrap_or("—"));
+                let _ = writeln!(
+                    o,
+                    "{:>9}  {} — {}",
+                    at(d.time_utc, d.offset_s),
+                    d.decision,
+                    d.who.as_deref().unwrap_or("—")
+                );
                 if let Some(w) = &d.rationale {
                     let _ = writeln!(o, "           why: {w}");
                 }
@@ -88,10 +110,16 @@ pub fn show(r: &IncidentRecord, view: View) -> String {
                     a.id,
                     a.action,
                     a.owner.as_deref().unwrap_or("none"),
-                    a.due.map(|d| d.to_string()).unwrap_or_else(|| "none".into()),
+                    a.due
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "none".into()),
                     a.priority.as_str(),
                     a.category.as_str(),
-                    if a.vague { format!(" — VAGUE: {}", a.vague_reasons.join(", ")) } else { String::new() },
+                    if a.vague {
+                        format!(" — VAGUE: {}", a.vague_reasons.join(", "))
+                    } else {
+                        String::new()
+                    },
                     a.sources.join(", ")
                 );
                 if let Some(v) = &a.verification {
@@ -106,7 +134,13 @@ pub fn show(r: &IncidentRecord, view: View) -> String {
                     Some(false) => "did not work",
                     None => "unknown",
                 };
-                let _ = writeln!(o, "{:>9}  {} — {w} [{}]", at(m.time_utc, m.offset_s), m.what, m.sources.join(", "));
+                let _ = writeln!(
+                    o,
+                    "{:>9}  {} — {w} [{}]",
+                    at(m.time_utc, m.offset_s),
+                    m.what,
+                    m.sources.join(", ")
+                );
                 if let Some(res) = &m.result {
                     let _ = writeln!(o, "           result: {res}");
                 }
@@ -116,10 +150,19 @@ pub fn show(r: &IncidentRecord, view: View) -> String {
             for h in &r.hypotheses {
                 let st = match h.status {
                     HypothesisStatus::Open => "OPEN".to_string(),
-                    HypothesisStatus::Confirmed => format!("confirmed by {}", h.settled_by.join(", ")),
+                    HypothesisStatus::Confirmed => {
+                        format!("confirmed by {}", h.settled_by.join(", "))
+                    }
                     HypothesisStatus::Refuted => format!("refuted by {}", h.settled_by.join(", ")),
                 };
-                let _ = writeln!(o, "{:>9}  {} — {} ({st}) [{}]", at(h.time_utc, h.offset_s), h.text, h.who.as_deref().unwrap_or("—"), h.sources.join(", "));
+                let _ = writeln!(
+                    o,
+                    "{:>9}  {} — {} ({st}) [{}]",
+                    at(h.time_utc, h.offset_s),
+                    h.text,
+                    h.who.as_deref().unwrap_or("—"),
+                    h.sources.join(", ")
+                );
             }
         }
     }

@@ -17,7 +17,11 @@ fn hhmm(v: String) -> String {
 }
 
 fn cell(v: Value) -> String {
-    let s = if v.is_none() || v.is_undefined() { String::new() } else { v.to_string() };
+    let s = if v.is_none() || v.is_undefined() {
+        String::new()
+    } else {
+        v.to_string()
+    };
     super::fmt::cell(&s)
 }
 

@@ -19,10 +19,27 @@ pub struct ClockTime {
 }
 
 const BEFORE: &[&str] = &[
-    "at", "since", "by", "until", "till", "around", "about", "from", "to", "for", "before", "after",
-    "approximately", "roughly", "circa", "noon", "is",
+    "at",
+    "since",
+    "by",
+    "until",
+    "till",
+    "around",
+    "about",
+    "from",
+    "to",
+    "for",
+    "before",
+    "after",
+    "approximately",
+    "roughly",
+    "circa",
+    "noon",
+    "is",
 ];
-const AFTER: &[&str] = &["utc", "gmt", "z", "am", "pm", "a.m", "p.m", "o'clock", "zulu", "local"];
+const AFTER: &[&str] = &[
+    "utc", "gmt", "z", "am", "pm", "a.m", "p.m", "o'clock", "zulu", "local",
+];
 
 /// Finds clock times in tokens.
 pub fn find_times(tokens: &[Token]) -> Vec<ClockTime> {
@@ -37,9 +54,29 @@ pub fn find_times(tokens: &[Token]) -> Vec<ClockTime> {
         let next = tokens.get(i + 1).map(|t| t.lower.as_str()).unwrap_or("");
         let unit_after = matches!(
             next,
-            "percent" | "seconds" | "second" | "milliseconds" | "ms" | "minutes" | "minute" | "hours"
-                | "pods" | "tickets" | "requests" | "errors" | "rows" | "orders" | "merchants"
-                | "customers" | "tenants" | "users" | "dollars" | "days" | "weeks" | "of" | "x"
+            "percent"
+                | "seconds"
+                | "second"
+                | "milliseconds"
+                | "ms"
+                | "minutes"
+                | "minute"
+                | "hours"
+                | "pods"
+                | "tickets"
+                | "requests"
+                | "errors"
+                | "rows"
+                | "orders"
+                | "merchants"
+                | "customers"
+                | "tenants"
+                | "users"
+                | "dollars"
+                | "days"
+                | "weeks"
+                | "of"
+                | "x"
         );
         if unit_after {
             continue;
@@ -52,8 +89,18 @@ pub fn find_times(tokens: &[Token]) -> Vec<ClockTime> {
         if let Some((h, m)) = n.clock(context) {
             let pm = next == "pm" || next == "p.m";
             let am = next == "am" || next == "a.m";
-            let hour = if pm && h < 12 { h + 12 } else if am && h == 12 { 0 } else { h };
-            let fixed = pm || am || h > 12 || h == 0 || n.groups.first().is_some_and(|g| g.starts_with('0'));
+            let hour = if pm && h < 12 {
+                h + 12
+            } else if am && h == 12 {
+                0
+            } else {
+                h
+            };
+            let fixed = pm
+                || am
+                || h > 12
+                || h == 0
+                || n.groups.first().is_some_and(|g| g.starts_with('0'));
             out.push(ClockTime {
                 index: i,
                 hour,
@@ -63,7 +110,13 @@ pub fn find_times(tokens: &[Token]) -> Vec<ClockTime> {
         } else if (next == "am" || next == "pm") && n.groups.len() == 1 {
             if let Ok(h) = n.groups[0].parse::<u32>() {
                 if (1..=12).contains(&h) {
-                    let hour = if next == "pm" && h < 12 { h + 12 } else if next == "am" && h == 12 { 0 } else { h };
+                    let hour = if next == "pm" && h < 12 {
+                        h + 12
+                    } else if next == "am" && h == 12 {
+                        0
+                    } else {
+                        h
+                    };
                     out.push(ClockTime {
                         index: i,
                         hour,
@@ -106,14 +159,20 @@ mod tests {
     use crate::text::tokens::tokenize;
 
     fn times(s: &str) -> Vec<(u32, u32)> {
-        find_times(&tokenize(s)).iter().map(|t| (t.hour, t.minute)).collect()
+        find_times(&tokenize(s))
+            .iter()
+            .map(|t| (t.hour, t.minute))
+            .collect()
     }
 
     #[test]
     fn finds_spoken_and_written_times() {
         assert_eq!(times("it went out at eight fifty two"), vec![(8, 52)]);
         assert_eq!(times("the alert fired at nine o'clock"), vec![(9, 0)]);
-        assert_eq!(times("calling it mitigated at fourteen fifty two U T C"), vec![(14, 52)]);
+        assert_eq!(
+            times("calling it mitigated at fourteen fifty two U T C"),
+            vec![(14, 52)]
+        );
         assert_eq!(times("scheduled for eighteen hundred"), vec![(18, 0)]);
         assert_eq!(times("went out at 8.52. Deploy is D7741"), vec![(8, 52)]);
         assert_eq!(times("since about 15:40"), vec![(15, 40)]);
@@ -125,8 +184,14 @@ mod tests {
     fn twelve_hour_readings_take_the_nearer_half() {
         let reference: DateTime<Utc> = "2026-03-14T21:05:00Z".parse().unwrap();
         let t = find_times(&tokenize("recovered at nine twenty eight"))[0];
-        assert_eq!(resolve(t, reference).unwrap().to_rfc3339(), "2026-03-14T21:28:00+00:00");
+        assert_eq!(
+            resolve(t, reference).unwrap().to_rfc3339(),
+            "2026-03-14T21:28:00+00:00"
+        );
         let morning: DateTime<Utc> = "2026-03-14T09:05:00Z".parse().unwrap();
-        assert_eq!(resolve(t, morning).unwrap().to_rfc3339(), "2026-03-14T09:28:00+00:00");
+        assert_eq!(
+            resolve(t, morning).unwrap().to_rfc3339(),
+            "2026-03-14T09:28:00+00:00"
+        );
     }
 }

@@ -134,7 +134,9 @@ fn count_word(t: &Token) -> Option<i64> {
 }
 
 const DEADLINE: &[&str] = &["by", "due", "before", "until", "till", "deadline"];
-const PAST: &[&str] = &["would", "was", "were", "did", "had", "happened", "started", "since", "last", "ago", "fired"];
+const PAST: &[&str] = &[
+    "would", "was", "were", "did", "had", "happened", "started", "since", "last", "ago", "fired",
+];
 
 /// All date expressions in tokens, resolved against `today`, in text order.
 pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
@@ -148,8 +150,14 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
             s -= 1;
         }
         let deadline = s > 0 && DEADLINE.contains(&get(s.wrapping_sub(1)))
-            || (s > 1 && DEADLINE.contains(&get(s.wrapping_sub(2))) && matches!(get(s.wrapping_sub(1)), "end" | "noon" | "close"));
-        let from = if s > 0 && DEADLINE.contains(&get(s.wrapping_sub(1))) { s - 1 } else { s };
+            || (s > 1
+                && DEADLINE.contains(&get(s.wrapping_sub(2)))
+                && matches!(get(s.wrapping_sub(1)), "end" | "noon" | "close"));
+        let from = if s > 0 && DEADLINE.contains(&get(s.wrapping_sub(1))) {
+            s - 1
+        } else {
+            s
+        };
         let said = tokens[from..end.min(tokens.len())]
             .iter()
             .map(|t| t.text.as_str())
@@ -167,7 +175,10 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
         let w = get(i);
         // ISO dates written out: 2026 03 21 (split on '-').
         if let (Some(y), Some(m), Some(d)) = (
-            tokens.get(i).and_then(|t| t.num_ref()).filter(|n| n.groups.len() == 1 && n.groups[0].len() == 4),
+            tokens
+                .get(i)
+                .and_then(|t| t.num_ref())
+                .filter(|n| n.groups.len() == 1 && n.groups[0].len() == 4),
             tokens.get(i + 1).and_then(day_number),
             tokens.get(i + 2).and_then(day_number),
         ) {
@@ -185,7 +196,9 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
             "today" | "tonight" | "eod" | "cob" => {
                 push(i, i + 1, today, &mut out);
             }
-            "noon" | "midday" | "lunchtime" | "lunch" if get(i.wrapping_sub(1)) == "by" || get(i + 1) == "today" => {
+            "noon" | "midday" | "lunchtime" | "lunch"
+                if get(i.wrapping_sub(1)) == "by" || get(i + 1) == "today" =>
+            {
                 let end = if get(i + 1) == "today" { i + 2 } else { i + 1 };
                 push(i, end, today, &mut out);
                 i = end;
@@ -195,7 +208,11 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
                 push(i, i + 2, today, &mut out);
             }
             "tomorrow" => {
-                let d = if get(i.wrapping_sub(1)) == "after" && get(i.wrapping_sub(2)) == "day" { 2 } else { 1 };
+                let d = if get(i.wrapping_sub(1)) == "after" && get(i.wrapping_sub(2)) == "day" {
+                    2
+                } else {
+                    1
+                };
                 push(i, i + 1, today + Duration::days(d), &mut out);
             }
             "end" | "close" if get(i + 1) == "of" => {
@@ -204,7 +221,11 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
                 } else {
                     (get(i + 2), i + 3)
                 };
-                let (what, next, j) = if what == "next" { (get(j), true, j + 1) } else { (what, false, j) };
+                let (what, next, j) = if what == "next" {
+                    (get(j), true, j + 1)
+                } else {
+                    (what, false, j)
+                };
                 let date = match what {
                     "day" | "business" => Some(today),
                     "week" if next => Some(weekday_next_week(today, Weekday::Fri)),
@@ -226,8 +247,11 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
             "within" | "in" => {
                 // "in two weeks", "within the hour", "in a couple of days"
                 let mut j = i + 1;
-                if get(j) == "the" && matches!(get(j + 1), "hour" | "next") {
-                    if get(j + 1) == "hour" || get(j + 2) == "hour" {
+                if get(j) == "the"
+                    && matches!(get(j + 1), "hour" | "next")
+                    && (get(j + 1) == "hour" || get(j + 2) == "hour")
+                {
+                    {
                         let end = if get(j + 1) == "hour" { j + 2 } else { j + 3 };
                         push(i, end, today, &mut out);
                         i = end;
@@ -298,9 +322,10 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
                 while matches!(get(k), "," | "the") {
                     k += 1;
                 }
-                if let Some(d) = tokens.get(k).and_then(|t| {
-                    t.num_ref().filter(|n| n.ordinal).and(day_number(t))
-                }) {
+                if let Some(d) = tokens
+                    .get(k)
+                    .and_then(|t| t.num_ref().filter(|n| n.ordinal).and(day_number(t)))
+                {
                     if let Some(dm) = day_of_month(today, d) {
                         if (dm - date).num_days().abs() <= 7 {
                             date = dm;
@@ -320,7 +345,9 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
             if get(k) == "the" {
                 k += 1;
             }
-            let d = tokens.get(k).and_then(|t| day_number(t).or_else(|| ordinal_word_day(t)));
+            let d = tokens
+                .get(k)
+                .and_then(|t| day_number(t).or_else(|| ordinal_word_day(t)));
             if let Some(d) = d {
                 if w != "may" || tokens.get(k).and_then(|t| t.num_ref()).is_some() {
                     if let Some(date) = month_day(today, m, d) {
@@ -381,19 +408,59 @@ mod tests {
     fn resolves_spoken_deadlines() {
         // 2026-04-08 is a Wednesday.
         let wed = "2026-04-08";
-        assert_eq!(due("I'll get it done by Friday.", wed).as_deref(), Some("2026-04-10"));
-        assert_eq!(due("by this Friday, and replay it to show it fired on Monday", wed).as_deref(), Some("2026-04-10"));
-        assert_eq!(due("Tomorrow I'll add the migration", wed).as_deref(), Some("2026-04-09"));
-        assert_eq!(due("I'll send it by noon today", wed).as_deref(), Some("2026-04-08"));
-        assert_eq!(due("I'll have that out within the hour", wed).as_deref(), Some("2026-04-08"));
-        assert_eq!(due("Is end of next week okay?", wed).as_deref(), Some("2026-04-17"));
-        assert_eq!(due("due end of the week", wed).as_deref(), Some("2026-04-10"));
-        assert_eq!(due("let's have it in two weeks", wed).as_deref(), Some("2026-04-22"));
-        assert_eq!(due("due March twenty first", "2026-03-14").as_deref(), Some("2026-03-21"));
-        assert_eq!(due("I can have it by April twenty second.", wed).as_deref(), Some("2026-04-22"));
-        assert_eq!(due("by the 22nd of April", wed).as_deref(), Some("2026-04-22"));
+        assert_eq!(
+            due("I'll get it done by Friday.", wed).as_deref(),
+            Some("2026-04-10")
+        );
+        assert_eq!(
+            due(
+                "by this Friday, and replay it to show it fired on Monday",
+                wed
+            )
+            .as_deref(),
+            Some("2026-04-10")
+        );
+        assert_eq!(
+            due("Tomorrow I'll add the migration", wed).as_deref(),
+            Some("2026-04-09")
+        );
+        assert_eq!(
+            due("I'll send it by noon today", wed).as_deref(),
+            Some("2026-04-08")
+        );
+        assert_eq!(
+            due("I'll have that out within the hour", wed).as_deref(),
+            Some("2026-04-08")
+        );
+        assert_eq!(
+            due("Is end of next week okay?", wed).as_deref(),
+            Some("2026-04-17")
+        );
+        assert_eq!(
+            due("due end of the week", wed).as_deref(),
+            Some("2026-04-10")
+        );
+        assert_eq!(
+            due("let's have it in two weeks", wed).as_deref(),
+            Some("2026-04-22")
+        );
+        assert_eq!(
+            due("due March twenty first", "2026-03-14").as_deref(),
+            Some("2026-03-21")
+        );
+        assert_eq!(
+            due("I can have it by April twenty second.", wed).as_deref(),
+            Some("2026-04-22")
+        );
+        assert_eq!(
+            due("by the 22nd of April", wed).as_deref(),
+            Some("2026-04-22")
+        );
         assert_eq!(due("due 2026-05-01", wed).as_deref(), Some("2026-05-01"));
-        assert_eq!(due("I'll revert it tonight", wed).as_deref(), Some("2026-04-08"));
+        assert_eq!(
+            due("I'll revert it tonight", wed).as_deref(),
+            Some("2026-04-08")
+        );
         assert_eq!(due("end of month", wed).as_deref(), Some("2026-04-30"));
         assert_eq!(due("improve monitoring", wed), None);
         assert_eq!(due("it has been slow since Monday", wed), None);
@@ -402,8 +469,17 @@ mod tests {
     #[test]
     fn weekday_with_day_of_month() {
         // 2026-05-12 is a Tuesday.
-        assert_eq!(due("Due next Tuesday, the nineteenth.", "2026-05-12").as_deref(), Some("2026-05-19"));
-        assert_eq!(due("by Thursday", "2026-05-12").as_deref(), Some("2026-05-14"));
-        assert_eq!(due("next Monday works", "2026-05-12").as_deref(), Some("2026-05-18"));
+        assert_eq!(
+            due("Due next Tuesday, the nineteenth.", "2026-05-12").as_deref(),
+            Some("2026-05-19")
+        );
+        assert_eq!(
+            due("by Thursday", "2026-05-12").as_deref(),
+            Some("2026-05-14")
+        );
+        assert_eq!(
+            due("next Monday works", "2026-05-12").as_deref(),
+            Some("2026-05-18")
+        );
     }
 }

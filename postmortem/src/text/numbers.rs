@@ -194,7 +194,10 @@ pub fn number_word(w: &str) -> Option<(NumWord, bool)> {
         return Some((n, false));
     }
     // "nines", "fives", "sixes", "hundreds" (with a count before it).
-    let stem = w.strip_suffix("es").filter(|s| *s == "six").or(w.strip_suffix('s'))?;
+    let stem = w
+        .strip_suffix("es")
+        .filter(|s| *s == "six")
+        .or(w.strip_suffix('s'))?;
     match plain_number_word(stem)? {
         NumWord::Ordinal(_) | NumWord::Zero => None,
         n => Some((n, true)),
@@ -314,12 +317,14 @@ impl NumBuilder {
                 s = format!("0{}", if v == 0 { String::new() } else { s });
             }
             if !self.groups.is_empty() {
-                self.seps.push(self.pending_sep.take().unwrap_or(Sep::Space));
+                self.seps
+                    .push(self.pending_sep.take().unwrap_or(Sep::Space));
             }
             self.groups.push(s);
         } else if self.zero_prefix {
             if !self.groups.is_empty() {
-                self.seps.push(self.pending_sep.take().unwrap_or(Sep::Space));
+                self.seps
+                    .push(self.pending_sep.take().unwrap_or(Sep::Space));
             }
             self.groups.push("0".into());
         }
@@ -473,7 +478,8 @@ impl NumBuilder {
     pub fn push_digits(&mut self, d: &str) {
         self.close_group();
         if !self.groups.is_empty() {
-            self.seps.push(self.pending_sep.take().unwrap_or(Sep::Space));
+            self.seps
+                .push(self.pending_sep.take().unwrap_or(Sep::Space));
         }
         self.groups.push(d.to_string());
         self.words += 1;
@@ -559,7 +565,10 @@ mod tests {
     fn versions_and_clocks() {
         assert_eq!(n("four eighteen").version().as_deref(), Some("4.18"));
         assert_eq!(n("two point thirty one").version().as_deref(), Some("2.31"));
-        assert_eq!(n("three point nine point two").version().as_deref(), Some("3.9.2"));
+        assert_eq!(
+            n("three point nine point two").version().as_deref(),
+            Some("3.9.2")
+        );
         assert_eq!(n("fourteen fifty two").clock(false), Some((14, 52)));
         assert_eq!(n("seventeen oh eight").clock(false), Some((17, 8)));
         assert_eq!(n("eight fifty two").clock(false), Some((8, 52)));

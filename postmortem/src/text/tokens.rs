@@ -76,7 +76,9 @@ impl Token {
 }
 
 const LEADING: &[char] = &['"', '\'', '(', '[', '{', '<', '*', '`'];
-const TRAILING: &[char] = &['.', ',', ';', ':', '!', '?', '"', '\'', ')', ']', '}', '>', '*', '`'];
+const TRAILING: &[char] = &[
+    '.', ',', ';', ':', '!', '?', '"', '\'', ')', ']', '}', '>', '*', '`',
+];
 
 fn clean(text: &str) -> String {
     text.replace(['\u{2019}', '\u{2018}', '\u{02bc}'], "'")
@@ -91,16 +93,30 @@ fn is_url(core: &str) -> bool {
         || l.starts_with("www.")
         || (l.contains('.')
             && l.chars().any(|c| c.is_ascii_alphabetic())
-            && [".com", ".io", ".net", ".org", ".dev", ".app", ".internal", ".local", ".cloud"]
-                .iter()
-                .any(|t| l.contains(&format!("{t}/")) || l.ends_with(t)))
+            && [
+                ".com",
+                ".io",
+                ".net",
+                ".org",
+                ".dev",
+                ".app",
+                ".internal",
+                ".local",
+                ".cloud",
+            ]
+            .iter()
+            .any(|t| l.contains(&format!("{t}/")) || l.ends_with(t)))
 }
 
 fn is_identifier(core: &str) -> bool {
     core.contains('_')
         || (core.contains('.')
             && core.split('.').all(|p| !p.is_empty())
-            && core.split('.').filter(|p| p.chars().any(|c| c.is_ascii_alphabetic())).count() >= 2)
+            && core
+                .split('.')
+                .filter(|p| p.chars().any(|c| c.is_ascii_alphabetic()))
+                .count()
+                >= 2)
 }
 
 fn dotted_acronym(core: &str) -> Option<String> {
@@ -149,7 +165,9 @@ fn split_core(core: &str, out: &mut Vec<Token>) {
         out.push(Token::word(core));
         return;
     }
-    if core.contains('-') || core.contains('/') && !core.chars().all(|c| c.is_ascii_digit() || c == '/') {
+    if core.contains('-')
+        || core.contains('/') && !core.chars().all(|c| c.is_ascii_digit() || c == '/')
+    {
         let parts: Vec<&str> = core.split(['-', '/']).filter(|p| !p.is_empty()).collect();
         if parts.len() > 1 {
             for p in parts {
@@ -311,7 +329,9 @@ fn join_letters(tokens: Vec<Token>) -> Vec<Token> {
 
 fn single_digit_num(t: &Token) -> Option<&str> {
     match &t.kind {
-        Kind::Num(n) if n.groups.len() == 1 && n.groups[0].len() == 1 && !n.plural && !n.ordinal => {
+        Kind::Num(n)
+            if n.groups.len() == 1 && n.groups[0].len() == 1 && !n.plural && !n.ordinal =>
+        {
             Some(&n.groups[0])
         }
         _ => None,
@@ -371,9 +391,9 @@ fn join_numbers(tokens: Vec<Token>) -> Vec<Token> {
             }
             let l = w.lower.as_str();
             if l == "point" || l == "dot" {
-                let next_is_num = tokens
-                    .get(j + 1)
-                    .is_some_and(|n| n.is_word() && number_word(&n.lower).is_some() || n.num_ref().is_some());
+                let next_is_num = tokens.get(j + 1).is_some_and(|n| {
+                    n.is_word() && number_word(&n.lower).is_some() || n.num_ref().is_some()
+                });
                 if !next_is_num || b.is_empty() {
                     break;
                 }
@@ -389,9 +409,9 @@ fn join_numbers(tokens: Vec<Token>) -> Vec<Token> {
                 continue;
             }
             if (l == "oh" || l == "o") && !b.is_empty() {
-                let next_unit = tokens.get(j + 1).is_some_and(|n| {
-                    matches!(number_word(&n.lower), Some((NumWord::Unit(_), _)))
-                });
+                let next_unit = tokens
+                    .get(j + 1)
+                    .is_some_and(|n| matches!(number_word(&n.lower), Some((NumWord::Unit(_), _))));
                 if !next_unit {
                     break;
                 }
@@ -434,7 +454,10 @@ fn join_numbers(tokens: Vec<Token>) -> Vec<Token> {
         }
         match b.finish() {
             Some(mut n) => {
-                if tokens.get(last_ok).is_some_and(|t| t.lower == "o'clock" || t.lower == "oclock") {
+                if tokens
+                    .get(last_ok)
+                    .is_some_and(|t| t.lower == "o'clock" || t.lower == "oclock")
+                {
                     n.oclock = true;
                     out.push(Token::num(n));
                     i = last_ok + 1;
@@ -452,7 +475,9 @@ fn join_numbers(tokens: Vec<Token>) -> Vec<Token> {
     // Written numbers followed by "o'clock".
     let mut fixed: Vec<Token> = Vec::new();
     for t in out {
-        if (t.lower == "o'clock" || t.lower == "oclock") && fixed.last().is_some_and(|p| p.num_ref().is_some()) {
+        if (t.lower == "o'clock" || t.lower == "oclock")
+            && fixed.last().is_some_and(|p| p.num_ref().is_some())
+        {
             if let Some(Kind::Num(n)) = fixed.last_mut().map(|p| &mut p.kind) {
                 n.oclock = true;
             }
@@ -494,15 +519,30 @@ mod tests {
 
     #[test]
     fn spoken_and_written_numbers_normalise_alike() {
-        assert_eq!(norm("Release four eighteen went out at eight fifty two."), "release 4 18 went out at 8 52 .");
-        assert_eq!(norm("Release 4.18 went out at 8:52."), "release 4.18 went out at 8:52 .");
+        assert_eq!(
+            norm("Release four eighteen went out at eight fifty two."),
+            "release 4 18 went out at 8 52 ."
+        );
+        assert_eq!(
+            norm("Release 4.18 went out at 8:52."),
+            "release 4.18 went out at 8:52 ."
+        );
         assert_eq!(norm("Deploy ID is D 7 7 4 1."), "deploy id is d 7 7 4 1 .");
         assert_eq!(norm("deploy id is D-7-7-4-1"), "deploy id is d 7 7 4 1");
         assert_eq!(norm("Deploy ID D7741"), "deploy id d 7741");
-        assert_eq!(norm("the E U gateway and the A P I"), "the eu gateway and the api");
-        assert_eq!(norm("three hundred and ten milliseconds"), "310 milliseconds");
+        assert_eq!(
+            norm("the E U gateway and the A P I"),
+            "the eu gateway and the api"
+        );
+        assert_eq!(
+            norm("three hundred and ten milliseconds"),
+            "310 milliseconds"
+        );
         assert_eq!(norm("p ninety nine is at 2.4s"), "p 99 is at 2.4 seconds");
-        assert_eq!(norm("about 40% of requests"), "about 40 percent of requests");
+        assert_eq!(
+            norm("about 40% of requests"),
+            "about 40 percent of requests"
+        );
         assert_eq!(norm("the four twenty nines"), "the 4 29s");
         assert_eq!(norm("at nine o'clock"), "at 9");
         assert_eq!(norm("one second please"), "1 second please");
@@ -515,7 +555,9 @@ mod tests {
         let t = tokenize("It fired at nine o'clock on tenant_rate_limit.enterprise.rps, see grafana.example.com/d/abc.");
         let n = t.iter().find_map(Token::num_ref).unwrap();
         assert!(n.oclock);
-        assert!(t.iter().any(|x| x.text == "tenant_rate_limit.enterprise.rps"));
+        assert!(t
+            .iter()
+            .any(|x| x.text == "tenant_rate_limit.enterprise.rps"));
         assert!(t.iter().any(|x| x.text == "grafana.example.com/d/abc"));
     }
 }
