@@ -21,7 +21,7 @@ pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     let rd = std::fs::read_dir(dir).map_err(|source| Error::Read {
         path: dir.to_path_buf(),
-        source,
+        err: source,
     })?;
     let mut out: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))

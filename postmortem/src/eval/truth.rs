@@ -122,7 +122,7 @@ pub struct Scenario {
 pub fn read_scenario(path: &Path) -> Result<Scenario> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
-        source,
+        err: source,
     })?;
     let f: ScenarioFile = serde_json::from_str(&text).map_err(|e| Error::Scenario {
         path: path.to_path_buf(),

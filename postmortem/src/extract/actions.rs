@@ -213,7 +213,20 @@ fn starts_item(
 ) -> Option<Start> {
     let n = &s.norm;
     let w: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
-    if MARKER.is_match(n) {
+    let marker_at_start = MARKER.find(n).is_some_and(|m| {
+        m.as_str().starts_with("action item")
+            || n[..m.start()]
+                .split_whitespace()
+                .filter(|w| {
+                    !matches!(
+                        *w,
+                        "okay" | "ok" | "so" | "," | "and" | "right" | "now" | "our" | "the"
+                    )
+                })
+                .count()
+                == 0
+    });
+    if marker_at_start {
         let content = s
             .toks
             .iter()

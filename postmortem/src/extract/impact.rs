@@ -358,7 +358,13 @@ pub fn extract(ctx: &Ctx, timeline: &[TimelineEvent]) -> Impact {
                 )
         })
         .map(|e| e.event.clone())
-        .next();
+        .next()
+        .or_else(|| {
+            timeline
+                .iter()
+                .find(|e| e.customer_visible)
+                .map(|e| e.event.clone())
+        });
     let business: Vec<String> = numbers
         .iter()
         .filter(|n| matches!(n.unit.as_str(), "USD" | "EUR" | "GBP" | "tickets"))

@@ -101,16 +101,21 @@ pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
         }
     }
     let action_items = actions::extract(&ctx, recovered);
-    let mut anchors: Vec<(usize, EventKind, Status)> = Vec::new();
+    let mut anchors: Vec<(usize, EventKind, Status, Option<String>)> = Vec::new();
     for m in &mitigations {
-        anchors.push((m.sent, EventKind::Mitigation, Status::Fact));
+        anchors.push((m.sent, EventKind::Mitigation, Status::Fact, None));
         if let Some(r) = m.result_sent {
-            anchors.push((r, EventKind::MitigationResult, Status::Fact));
+            anchors.push((r, EventKind::MitigationResult, Status::Fact, None));
         }
     }
-    for (_, idx) in &hyps {
-        if let Some(&i) = idx.last() {
-            anchors.push((i, EventKind::Hypothesis, Status::Hypothesis));
+    for (h, idx) in &hyps {
+        if let Some(&i) = idx.first() {
+            anchors.push((
+                i,
+                EventKind::Hypothesis,
+                Status::Hypothesis,
+                Some(h.text.clone()),
+            ));
         }
     }
     let evidence_of = |i: usize| -> Vec<String> {

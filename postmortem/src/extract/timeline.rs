@@ -123,7 +123,7 @@ fn kind_of(s: &Sentence, detected: bool) -> Option<EventKind> {
 /// hypothesis anchors the other extractors found (given as (sentence, kind, status)).
 pub fn extract(
     ctx: &Ctx,
-    anchors: &[(usize, EventKind, Status)],
+    anchors: &[(usize, EventKind, Status, Option<String>)],
     evidence_of: &dyn Fn(usize) -> Vec<String>,
 ) -> Vec<TimelineEvent> {
     let mut out: Vec<TimelineEvent> = Vec::new();
@@ -134,7 +134,8 @@ pub fn extract(
                 seen: &mut Vec<(usize, EventKind)>,
                 i: usize,
                 kind: EventKind,
-                status: Status| {
+                status: Status,
+                text: Option<&String>| {
         let s = &ctx.sents[i];
         if seen.contains(&(s.utt, kind)) {
             return;
@@ -160,7 +161,7 @@ pub fn extract(
             offset_s: s.offset_s,
             time_utc: ctx.utc(s.offset_s),
             kind,
-            event: s.text.trim().to_string(),
+            event: text.cloned().unwrap_or_else(|| s.text.trim().to_string()),
             owner: ctx.who(s),
             evidence: evidence_of(i),
             status,
@@ -170,7 +171,7 @@ pub fn extract(
     };
     for (i, s) in ctx.sents.iter().enumerate() {
         if let Some(a) = anchors.iter().find(|a| a.0 == i) {
-            push(&mut out, &mut seen, i, a.1, a.2);
+            push(&mut out, &mut seen, i, a.1, a.2, a.3.as_ref());
             continue;
         }
         if anchored.contains(&s.utt) && !is_recovery(s) {
@@ -187,7 +188,7 @@ pub fn extract(
         if kind == EventKind::Triage && seen.iter().any(|(u, _)| *u == s.utt) {
             continue;
         }
-        push(&mut out, &mut seen, i, kind, Status::Fact);
+        push(&mut out, &mut seen, i, kind, Status::Fact, None);
     }
     out.sort_by(|a, b| a.offset_s.total_cmp(&b.offset_s));
     out

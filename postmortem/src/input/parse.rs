@@ -170,7 +170,7 @@ fn bad(path: &Path, reason: impl Into<String>) -> Error {
 pub fn read_transcript(path: &Path) -> Result<ParsedTranscript> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
-        source,
+        err: source,
     })?;
     parse_transcript(path, &text)
 }

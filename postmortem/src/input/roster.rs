@@ -37,7 +37,7 @@ impl Roster {
     pub fn load(path: &Path) -> Result<Roster> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
             path: path.to_path_buf(),
-            source,
+            err: source,
         })?;
         Roster::parse(&text).map_err(|reason| Error::Roster {
             path: path.to_path_buf(),

@@ -88,7 +88,7 @@ fn write(path: &Path, header: [&str; 7], rows: Vec<[String; 7]>) -> Result<()> {
     }
     w.flush().map_err(|e| Error::Write {
         path: path.to_path_buf(),
-        source: e,
+        err: e,
     })
 }
 

@@ -16,7 +16,7 @@ use crate::record::IncidentRecord;
 fn write(path: PathBuf, text: &str, out: &mut Vec<PathBuf>) -> Result<()> {
     std::fs::write(&path, text).map_err(|source| Error::Write {
         path: path.clone(),
-        source,
+        err: source,
     })?;
     out.push(path);
     Ok(())
@@ -31,12 +31,12 @@ pub fn render_all(
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Write {
         path: out_dir.to_path_buf(),
-        source,
+        err: source,
     })?;
     let mut out = Vec::new();
     let json = serde_json::to_string_pretty(r).map_err(|e| Error::Write {
         path: out_dir.join("incident.json"),
-        source: std::io::Error::other(e),
+        err: std::io::Error::other(e),
     })?;
     write(out_dir.join("incident.json"), &(json + "\n"), &mut out)?;
     let pm = match template {

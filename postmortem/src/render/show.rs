@@ -43,7 +43,7 @@ impl View {
 pub fn read_record(path: &Path) -> Result<IncidentRecord> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
-        source,
+        err: source,
     })?;
     let r: IncidentRecord = serde_json::from_str(&text).map_err(|e| Error::Record {
         path: path.to_path_buf(),

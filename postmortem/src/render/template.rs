@@ -43,7 +43,7 @@ pub fn render_str(path: &Path, source: &str, r: &IncidentRecord) -> Result<Strin
 pub fn render_file(path: &Path, r: &IncidentRecord) -> Result<String> {
     let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
-        source,
+        err: source,
     })?;
     render_str(path, &source, r)
 }
