@@ -28,6 +28,10 @@ static DEPENDENCY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(depends on|dependent on|blocked (on|by)|waiting (on|for)|as soon as|once|after the \w+ (lands|ships|is merged|is done|is fixed)|needs .* first)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 
+static VERIFY_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(and |so |then |, )*(we'll |we will |i'll |i will |we )?(verify|test|prove|validate|confirm|check) (it|this|that|them)\b|^(due|verify|verified|verification)\b|^(and )?(replay|run) ").unwrap_or_else(|e| panic!("{e}"))
+});
+
 static PRIORITY_HIGH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(p ?0|p ?1|high priority|top priority|urgent|urgently|critical|asap|highest priority|first thing)\b").unwrap_or_else(|e| panic!("{e}"))
 });
@@ -38,8 +42,9 @@ static PRIORITY_LOW: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const FILLERS: &[&str] = &[
-    "and", "also", "so", "then", "okay", "ok", "yep", "yeah", "sure", "right", "tomorrow", "today",
-    "tonight", "great", "perfect", "one", "more", "thing", ",", ".", "plus", "oh", "alright",
+    "yes", "and", "also", "so", "then", "okay", "ok", "yep", "yeah", "sure", "right", "tomorrow",
+    "today", "tonight", "great", "perfect", "one", "more", "thing", ",", ".", "plus", "oh",
+    "alright",
 ];
 
 /// How an item begins.
@@ -313,7 +318,10 @@ fn starts_item(
         return None;
     }
     if GROUP.is_match(n) && !s.question {
-        let monitoring = n.contains("monitor") || n.contains("watch") || n.contains("keep an eye");
+        let monitoring = n.contains("keep monitoring")
+            || n.contains("monitor it")
+            || n.contains("watch it")
+            || n.contains("keep an eye");
         if !monitoring
             && (has(&cues::UNMEASURABLE, n) || after_recovery)
             && !has(&cues::MITIGATION_VERB, n)
@@ -645,7 +653,10 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
                 current = Some(drafts.len() - 1);
                 continue;
             }
-            let start = if continuing {
+            // A new commitment with its own content starts a new item even when it also
+            // carries a plan; "I'll test it by…" or "I can have it by…" continue the current one.
+            let plan_first = VERIFY_START.is_match(&s.norm);
+            let start = if continuing && (plan_first || refers_back(s)) {
                 None
             } else {
                 starts_item(ctx, s, &following, today, after_recovery)

@@ -13,9 +13,7 @@ pub fn is_hypothesis(s: &Sentence, turn: &[&Sentence]) -> bool {
     if has(&cues::NEGATED_HEDGE, n) || has(&cues::PROPOSAL, n) || has(&cues::ESTIMATE, n) {
         return false;
     }
-    if s.question
-        && !(n.contains("could it be") || n.contains("might it be") || n.contains("is it possibly"))
-    {
+    if s.question && !has(&cues::STRONG_HEDGE, n) {
         return false;
     }
     if has(&cues::STRONG_HEDGE, n) {

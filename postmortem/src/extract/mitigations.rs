@@ -187,10 +187,12 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
                 && has(&cues::MITIGATION_VERB, &ctx.sents[k].norm)
             {
                 what = own;
-            } else if let Some(next) = ctx
-                .sentences_of_turn(ctx.turn[ctx.sents[k].utt])
-                .find(|&j| j > k && has(&cues::MITIGATION_VERB, &ctx.sents[j].norm))
-            {
+            } else if let Some(next) = ctx.sentences_of(ctx.sents[k].utt).find(|&j| {
+                j > k
+                    && has(&cues::MITIGATION_VERB, &ctx.sents[j].norm)
+                    && !has(&cues::COMPLETION, &ctx.sents[j].norm)
+                    && !has(&cues::NEGATIVE, &ctx.sents[j].norm)
+            }) {
                 what = format!("{what} ({})", what_of(&ctx.sents[next].text));
             }
         }
@@ -263,7 +265,7 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
             .filter(|&k| {
                 ms[k].mitigation.worked.is_none()
                     && ms[k].sent < i
-                    && ctx.turn[ctx.sents[ms[k].sent].utt] < ctx.turn[s.utt]
+                    && ctx.sents[ms[k].sent].utt < s.utt
             })
             .collect();
         if open.is_empty() {
