@@ -173,3 +173,110 @@ fn hedges_confirmations_and_settling() {
     );
     assert!(r.rca.unconfirmed.is_empty());
 }
+
+/// Odd input never panics: token soup of number words, names, cues, unicode and punctuation.
+#[test]
+fn odd_input_never_panics() {
+    let vocab = [
+        "nine",
+        "hundred",
+        "million",
+        "billion",
+        "thousand",
+        "point",
+        "oh",
+        "and",
+        "twenty",
+        "first",
+        "second",
+        "Decision:",
+        "I'll",
+        "own",
+        "by",
+        "Friday",
+        "next",
+        "end",
+        "of",
+        "week",
+        "release",
+        "deploy",
+        "D",
+        "7",
+        "4.18",
+        "OPS-12",
+        "PR",
+        "#",
+        "Maya,",
+        "can",
+        "you",
+        "roll",
+        "back",
+        "now.",
+        "is",
+        "complete",
+        "but",
+        "still",
+        "at",
+        "40%",
+        "?",
+        "İstanbul",
+        "ß",
+        "“Or",
+        "—",
+        "\u{3000}",
+        "rollback",
+        "maybe",
+        "confirmed",
+        "action",
+        "item",
+        "sev",
+        "one",
+        "UTC",
+        "14:52",
+        "999999999999999999999",
+        "status",
+        "page",
+        "shows",
+        "flag",
+        "key",
+        ",",
+        "the",
+        "tell",
+        "them:",
+        "we",
+        "should",
+        "improve",
+        "",
+    ];
+    let mut seed: u64 = 42;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    for _ in 0..60 {
+        let lines: Vec<(Option<String>, String)> = (0..8)
+            .map(|_| {
+                let n = next() % 25;
+                let text: Vec<&str> = (0..n).map(|_| vocab[next() % vocab.len()]).collect();
+                (
+                    if next() % 2 == 0 {
+                        Some("sam".to_string())
+                    } else {
+                        None
+                    },
+                    text.join(" "),
+                )
+            })
+            .collect();
+        let refs: Vec<(Option<&str>, &str)> = lines
+            .iter()
+            .map(|(s, t)| (s.as_deref(), t.as_str()))
+            .collect();
+        let r = call(&refs);
+        let _ = hotwash_postmortem::render::markdown::postmortem(&r);
+        let _ = hotwash_postmortem::render::briefs::executive(&r);
+        let _ = hotwash_postmortem::render::briefs::support(&r);
+    }
+}

@@ -282,7 +282,7 @@ fn starts_item(
             || n.contains("to own");
         let dated = today.is_some_and(|d| {
             dates::due_date(&s.toks, d)
-                .is_some_and(|x| x.deadline || x.said.to_lowercase().contains("tomorrow"))
+                .is_some_and(|x| x.deadline || x.said.to_ascii_lowercase().contains("tomorrow"))
         });
         if owning || (dated && (!s.question || n.contains("can you"))) {
             return Some(Start::Assigned(owner));
@@ -349,8 +349,8 @@ fn refers_back(s: &Sentence) -> bool {
 fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> String {
     let mut t = text.trim().trim_end_matches(['.', '!', '?']).to_string();
     if let Some(d) = due_said {
-        let lower = t.to_lowercase();
-        let dl = d.to_lowercase();
+        let lower = t.to_ascii_lowercase();
+        let dl = d.to_ascii_lowercase();
         for pat in [
             format!(", due {dl}"),
             format!(" due {dl}"),
@@ -364,7 +364,7 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
             }
         }
     }
-    let lower = t.to_lowercase();
+    let lower = t.to_ascii_lowercase();
     // Strip the marker and the owner phrase.
     let mut cut = 0;
     for m in [
@@ -381,7 +381,11 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
         }
     }
     if let Some(o) = owner {
-        let first = o.split_whitespace().next().unwrap_or(o).to_lowercase();
+        let first = o
+            .split_whitespace()
+            .next()
+            .unwrap_or(o)
+            .to_ascii_lowercase();
         for pat in [
             format!("for {first}:"),
             format!("{first} owns"),
@@ -406,7 +410,7 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
         .trim()
         .to_string();
     loop {
-        let lower = t.to_lowercase();
+        let lower = t.to_ascii_lowercase();
         let mut changed = false;
         for p in [
             "and ",
@@ -444,8 +448,8 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
 }
 
 fn category(action: &str, scope: &str) -> Category {
-    let a = action.to_lowercase();
-    let s = scope.to_lowercase();
+    let a = action.to_ascii_lowercase();
+    let s = scope.to_ascii_lowercase();
     let score = |words: &[(&str, usize)]| -> usize {
         words
             .iter()
@@ -774,7 +778,7 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
             }
             let text = si.text.trim().trim_end_matches('.');
             // Keep just the clause with the plan when the sentence also holds the task.
-            let lower = text.to_lowercase();
+            let lower = text.to_ascii_lowercase();
             for cue in [
                 "once the ",
                 "verify it by ",
@@ -804,8 +808,8 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
     };
     // The plan said in the same sentence is the verification, not the task.
     if let Some(v) = &verification {
-        let lower = action.to_lowercase();
-        let head: String = v.to_lowercase().chars().take(12).collect();
+        let lower = action.to_ascii_lowercase();
+        let head: String = v.to_ascii_lowercase().chars().take(12).collect();
         if let Some(p) = lower.find(&head).filter(|&p| p > 0) {
             let cut = lower[..p]
                 .rfind([',', ';'])
@@ -820,7 +824,7 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
                 " and",
                 ",",
             ] {
-                if a.to_lowercase().ends_with(tail) {
+                if a.to_ascii_lowercase().ends_with(tail) {
                     a.truncate(a.len() - tail.len());
                 }
             }
@@ -900,7 +904,7 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
     if verification.is_none() && category != Category::DocumentationComms {
         vague_reasons.push("no verification plan".to_string());
     }
-    if has(&cues::UNMEASURABLE, &action.to_lowercase()) {
+    if has(&cues::UNMEASURABLE, &action.to_ascii_lowercase()) {
         vague_reasons.push("unmeasurable goal".to_string());
     }
     let vague = !vague_reasons.is_empty();

@@ -118,8 +118,10 @@ pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
             continue;
         }
         let word_start = text[..i]
-            .rfind(char::is_whitespace)
-            .map(|p| p + 1)
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map(|(p, c)| p + c.len_utf8())
             .unwrap_or(0);
         let word = text[word_start..=i].to_lowercase();
         let letters_dots = word.len() >= 3
@@ -149,10 +151,10 @@ fn sentence_time(u: &CallUtterance, pos: usize) -> f64 {
         return u.offset_s;
     }
     if !u.words.is_empty() {
-        let lower = u.text.to_lowercase();
+        let lower = u.text.to_ascii_lowercase();
         let mut cursor = 0;
         for w in &u.words {
-            let wt = w.text.trim().to_lowercase();
+            let wt = w.text.trim().to_ascii_lowercase();
             if wt.is_empty() {
                 continue;
             }

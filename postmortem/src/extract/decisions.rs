@@ -186,7 +186,9 @@ fn options_before(ctx: &Ctx, from: usize, upto: usize, since_offset: f64) -> Vec
             continue;
         }
         if n.starts_with("or ") {
-            let o = text[3..]
+            let o = text
+                .get(3..)
+                .unwrap_or("")
                 .split(", that's")
                 .next()
                 .unwrap_or("")
@@ -218,7 +220,7 @@ fn alternatives(
     since: usize,
 ) -> Vec<String> {
     // The choice itself, without its reasons ("… because a rollback is faster than a hotfix").
-    let lower = decision.to_lowercase();
+    let lower = decision.to_ascii_lowercase();
     let decision = lower
         .split(" because ")
         .next()
@@ -251,7 +253,7 @@ fn alternatives(
     if let Some((k, _)) = opts
         .iter()
         .enumerate()
-        .map(|(k, o)| (k, cues::overlap(&o.to_lowercase(), decision)))
+        .map(|(k, o)| (k, cues::overlap(&o.to_ascii_lowercase(), decision)))
         .filter(|(_, ov)| *ov > 0)
         .max_by_key(|(_, ov)| *ov)
     {
@@ -260,9 +262,9 @@ fn alternatives(
     for o in opts {
         if !alts
             .iter()
-            .any(|a| cues::overlap(a, &o.to_lowercase()) > 0 && a.len() >= o.len())
+            .any(|a| cues::overlap(a, &o.to_ascii_lowercase()) > 0 && a.len() >= o.len())
         {
-            alts.retain(|a| cues::overlap(a, &o.to_lowercase()) == 0);
+            alts.retain(|a| cues::overlap(a, &o.to_ascii_lowercase()) == 0);
             alts.push(o);
         }
     }
@@ -279,7 +281,7 @@ fn rationale(ctx: &Ctx, sents: &[usize], decision_sent: usize) -> Option<String>
     for &i in sents {
         let s = &ctx.sents[i];
         for cue in [" because ", " since ", " as it's ", " given that "] {
-            if let Some(p) = s.text.to_lowercase().find(cue) {
+            if let Some(p) = s.text.to_ascii_lowercase().find(cue) {
                 return Some(
                     s.text[p + cue.len()..]
                         .trim()

@@ -440,15 +440,16 @@ fn status_page(s: &Sentence, out: &mut Vec<Found>) {
         .iter()
         .any(|v| n[..p].contains(&format!("{v} ")));
     if reads && !ours {
-        let start = s.text.to_lowercase().find("status page").unwrap_or(0);
+        let start = s.text.to_ascii_lowercase().find("status page").unwrap_or(0);
         let head = s.text[..start].trim_end();
         let owner = head.rsplit(' ').next().unwrap_or("").trim_end_matches("'s");
         let value = s.text[start..].trim_end_matches('.').to_string();
-        let value = if owner.is_empty() || matches!(owner.to_lowercase().as_str(), "the" | "our") {
-            value
-        } else {
-            format!("{owner} {value}")
-        };
+        let value =
+            if owner.is_empty() || matches!(owner.to_ascii_lowercase().as_str(), "the" | "our") {
+                value
+            } else {
+                format!("{owner} {value}")
+            };
         out.push(Found {
             kind: EvidenceKind::StatusPage,
             value,
@@ -610,7 +611,7 @@ pub fn find(s: &Sentence, next: Option<&Sentence>) -> Vec<Found> {
 
 fn key(kind: EvidenceKind, value: &str) -> String {
     let v: String = value
-        .to_lowercase()
+        .to_ascii_lowercase()
         .chars()
         .filter(|c| c.is_alphanumeric() || *c == '.')
         .collect();

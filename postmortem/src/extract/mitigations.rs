@@ -223,7 +223,7 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
         }
         let dup = out.iter().any(|m| {
             (m.mitigation.offset_s - s.offset_s).abs() < 120.0
-                && cues::overlap(&m.mitigation.what.to_lowercase(), &s.norm) > 0
+                && cues::overlap(&m.mitigation.what.to_ascii_lowercase(), &s.norm) > 0
         });
         if dup {
             continue;
@@ -287,7 +287,7 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
             .map(|k| {
                 (
                     k,
-                    cues::overlap(&ms[k].mitigation.what.to_lowercase(), &clause),
+                    cues::overlap(&ms[k].mitigation.what.to_ascii_lowercase(), &clause),
                 )
             })
             .filter(|(_, ov)| *ov > 0)
@@ -325,8 +325,8 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
             if j != i {
                 let other = (0..ms.len()).any(|o| {
                     o != k
-                        && cues::overlap(&ms[o].mitigation.what.to_lowercase(), nn)
-                            > cues::overlap(&ms[k].mitigation.what.to_lowercase(), nn)
+                        && cues::overlap(&ms[o].mitigation.what.to_ascii_lowercase(), nn)
+                            > cues::overlap(&ms[k].mitigation.what.to_ascii_lowercase(), nn)
                 });
                 if other || has(&cues::COMPLETION, nn) {
                     return None;

@@ -133,7 +133,7 @@ pub fn extract(
     });
     let prevention_gap = contributing_factors
         .iter()
-        .find(|f| PREVENTION_GAP.is_match(&f.text.to_lowercase()))
+        .find(|f| PREVENTION_GAP.is_match(&f.text.to_ascii_lowercase()))
         .cloned()
         .or_else(|| {
             actions

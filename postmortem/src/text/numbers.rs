@@ -311,7 +311,7 @@ impl NumBuilder {
 
     fn close_group(&mut self) {
         if let Some(_l) = self.last.take() {
-            let v = self.total + self.current;
+            let v = self.total.saturating_add(self.current);
             let mut s = v.to_string();
             if self.zero_prefix {
                 s = format!("0{}", if v == 0 { String::new() } else { s });
@@ -374,7 +374,7 @@ impl NumBuilder {
             }
             NumWord::Unit(u) => match last {
                 Some(Last::Tens) | Some(Last::Hundred) | Some(Last::Scale) => {
-                    self.current += u;
+                    self.current = self.current.saturating_add(u);
                     self.last = Some(Last::Unit);
                 }
                 None if self.zero_prefix => {
@@ -385,14 +385,14 @@ impl NumBuilder {
             },
             NumWord::Teen(t) => match last {
                 Some(Last::Hundred) | Some(Last::Scale) => {
-                    self.current += t;
+                    self.current = self.current.saturating_add(t);
                     self.last = Some(Last::Teen);
                 }
                 _ => self.start(t, Last::Teen),
             },
             NumWord::Tens(t) => match last {
                 Some(Last::Hundred) | Some(Last::Scale) => {
-                    self.current += t;
+                    self.current = self.current.saturating_add(t);
                     self.last = Some(Last::Tens);
                 }
                 _ => self.start(t, Last::Tens),
@@ -401,7 +401,7 @@ impl NumBuilder {
                 Some(Last::Unit) | Some(Last::Teen) | Some(Last::Tens)
                     if self.current > 0 && self.current < 100 =>
                 {
-                    self.current *= 100;
+                    self.current = self.current.saturating_mul(100);
                     self.last = Some(Last::Hundred);
                 }
                 None => {
@@ -437,7 +437,7 @@ impl NumBuilder {
                     self.groups = vec![format_value(v)];
                     self.seps.clear();
                 } else if last.is_some() {
-                    self.total = (self.total + self.current) * s;
+                    self.total = self.total.saturating_add(self.current).saturating_mul(s);
                     self.current = 0;
                     self.last = Some(Last::Scale);
                 } else {
@@ -447,8 +447,10 @@ impl NumBuilder {
             }
             NumWord::Ordinal(o) => {
                 match last {
-                    Some(Last::Tens) if o < 10 => self.current += o,
-                    Some(Last::Hundred) | Some(Last::Scale) => self.current += o,
+                    Some(Last::Tens) if o < 10 => self.current = self.current.saturating_add(o),
+                    Some(Last::Hundred) | Some(Last::Scale) => {
+                        self.current = self.current.saturating_add(o)
+                    }
                     _ => self.start(o, Last::Unit),
                 }
                 self.last = Some(Last::Unit);
