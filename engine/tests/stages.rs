@@ -544,6 +544,29 @@ fn video_without_audio_and_unsupported_codecs_are_errors() {
         video.to_str().unwrap(),
     ]);
     assert!(matches!(open_err(&video), SourceError::NoAudioTrack { .. }));
+    // A screen recording with sound (video track first): its audio decodes.
+    let both = dir.path().join("meeting.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=300:d=2",
+        "-c:v",
+        "mpeg4",
+        "-c:a",
+        "aac",
+        both.to_str().unwrap(),
+    ]);
+    let audio = decode_file(&both);
+    assert!(
+        (audio.len() as f64 / RATE - 2.0).abs() < 0.05,
+        "{} samples",
+        audio.len()
+    );
     let ac3 = dir.path().join("surround.mka");
     ffmpeg(&[
         "-f",
@@ -882,4 +905,29 @@ fn throughput_of_front_stages() {
             audio / decode
         );
     }
+}
+
+/// Prints Silero VAD + segmentation speed (× realtime, one thread) on the
+/// first scenario recording. Informational, like the test above.
+#[test]
+fn throughput_of_silero_segmentation() {
+    let Some(model) = silero_model() else {
+        return;
+    };
+    let Some(path) = shared("scenarios/rendered/dev-01-checkout-deploy.flac") else {
+        return;
+    };
+    let audio = decode_file(&path);
+    let vad = VadConfig::Silero {
+        model,
+        threshold: 0.5,
+    };
+    let started = cpu_seconds();
+    let segs = segment(&audio, &vad, SegmenterConfig::default());
+    let cpu = cpu_seconds() - started;
+    println!(
+        "silero on dev-01: {:.0}x realtime, {} segments",
+        audio.len() as f64 / RATE / cpu,
+        segs.len()
+    );
 }
