@@ -280,3 +280,30 @@ fn odd_input_never_panics() {
         let _ = hotwash_postmortem::render::briefs::support(&r);
     }
 }
+
+#[test]
+fn other_ways_of_saying_it() {
+    let r = call(&[
+        (Some("bo"), "Bo here, I'll be IC. This is a P1 incident for the login service."),
+        (Some("cy"), "What if it's the new session store? I have a feeling it's the TTL change."),
+        (Some("bo"), "The plan is to disable the session store flag. Cy, turn off the new session store flag."),
+        (Some("cy"), "Rollout of the flag change started."),
+        (Some("cy"), "Flag is off, and logins are back to baseline."),
+        (Some("bo"), "Can you own the TTL config validation by end of next week, Cy?"),
+        (Some("bo"), "And Dee, please write up the customer notice by EOD."),
+    ]);
+    assert_eq!(r.incident.severity.as_deref(), Some("SEV1"));
+    assert_eq!(r.hypotheses.len(), 1, "{:#?}", r.hypotheses);
+    assert_eq!(r.decisions.len(), 1, "{:#?}", r.decisions);
+    assert_eq!(r.mitigations.len(), 1, "{:#?}", r.mitigations);
+    assert_eq!(r.mitigations[0].worked, Some(true));
+    assert_eq!(r.mitigations[0].sources[0], "3");
+    let got = items(&r);
+    assert_eq!(got.len(), 2, "{:#?}", r.action_items);
+    assert_eq!(got[0].0.as_deref(), Some("Cy"));
+    assert_eq!(got[0].1.as_deref(), Some("2026-02-13"));
+    assert_eq!(
+        (got[1].0.as_deref(), got[1].1.as_deref()),
+        (Some("Dee"), Some("2026-02-04"))
+    );
+}

@@ -195,14 +195,26 @@ fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
             && next.get(1) != Some(&"owning"));
         let for_marker = prev == "for"
             && (prev2 == "item" || prev2 == "items" || prev2 == "up" || prev2 == "ups")
-            || prev == "to" && prev2 == "assigned"
-            || (prev == ":" || prev == "is") && prev2 == "owner";
+            || prev == "to"
+                && matches!(
+                    prev2,
+                    "assigned" | "assign" | "it" | "this" | "that" | "over"
+                )
+            || (prev == ":" || prev == "is") && prev2 == "owner"
+            || prev == "on" && matches!(prev2, "that's" | "is" | "it's")
+            || prev == "have" && matches!(prev2, "let's" | "we'll" | "can");
+        // "Can you own the alert fix, Raj?": the name closes the request.
+        let closing = prev == ","
+            && t[i + 1..].iter().all(|x| x.is_punct())
+            && t[..i]
+                .iter()
+                .any(|x| matches!(x.lower.as_str(), "own" | "take" | "handle" | "pick"));
         let asked = next.first() == Some(&",")
             && (next.get(1) == Some(&"can")
                 || next.get(1) == Some(&"could")
                 || next.get(1) == Some(&"please")
                 || next.get(1) == Some(&"will"));
-        if owns || for_marker || asked {
+        if owns || for_marker || asked || closing {
             return Some(n);
         }
     }

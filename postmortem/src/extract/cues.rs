@@ -14,7 +14,7 @@ fn re(p: &str) -> Regex {
 /// Strong hedges: a guess, whatever else the sentence says.
 pub static STRONG_HEDGE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(might|may be|could be|could also be|may also be|could it be|maybe|perhaps|possibly|probably|my guess|i guess|i'd guess|just a guess|a guess|first guess|i'm guessing|my bet|i bet|i suspect|i'm suspecting|suspicion|i wonder if|wondering if|my theory|theory is|hunch|my money is on|not sure but|i'm thinking it's|i'd say it's|likely)\b",
+        r"\b(might|may be|could be|could also be|may also be|could it be|maybe|perhaps|possibly|probably|my guess|i guess|i'd guess|just a guess|a guess|first guess|i'm guessing|my bet|i bet|i suspect|i'm suspecting|suspicion|i wonder if|wondering if|my theory|theory is|hunch|my money is on|not sure but|not sure , but|i'm thinking it's|i'd say it's|likely|what if it's|what if the|i have a feeling|smells like|i'm wondering whether|wondering whether|might be related|my hunch)\b",
     )
 });
 
@@ -77,14 +77,14 @@ pub static COMPLETION: LazyLock<Regex> = LazyLock::new(|| {
 /// Good news after a mitigation.
 pub static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(dropping|dropped|recovered|recovering|back to normal|back down|back up|stopped|is normal|our normal|looks normal|healthy|green|resolved|fixed|improv(ed|ing)|down to|under \d|below \d|cleared|again|working again|works again|working now|is gone|are gone|went away|picked it up|coming down)\b",
+        r"\b(dropping|dropped|recovered|recovering|back to normal|back down|back up|stopped|is normal|our normal|looks normal|healthy|green|resolved|fixed|improv(ed|ing)|down to|under \d|below \d|cleared|again|working again|works again|working now|is gone|are gone|went away|picked it up|coming down|baseline|back to baseline|looks good|looking good|all green|zero errors|no more errors|no errors|fully recovered|healthy again|succeeding)\b",
     )
 });
 
 /// Bad news after a mitigation.
 pub static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(hasn't moved|haven't moved|has not moved|hasn't changed|haven't changed|has not changed|no change|didn't help|did not help|not helping|no improvement|still (at|about|around|seeing|\d)|worse|same as before|not improved|didn't work|did not work|no effect|unchanged|no difference|didn't make a difference|not moved)\b",
+        r"\b(hasn't moved|haven't moved|has not moved|hasn't changed|haven't changed|has not changed|no change|didn't help|did not help|not helping|no improvement|still (at|about|around|seeing|\d)|worse|same as before|not improved|didn't work|did not work|no effect|unchanged|no difference|didn't make a difference|not moved|no better|still failing|still broken|still erroring|didn't fix|did not fix|not fixed|made it worse|getting worse)\b",
     )
 });
 

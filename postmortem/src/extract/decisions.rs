@@ -11,7 +11,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(okay |ok |right |so |alright )?(, )?(the )?decision( is)? ?[:,-]|\b(we've decided|we have decided|i've decided|we decided|i'm deciding|the call is|my call is|let's go with|we're going with|we'll go with|we go with|i'm making the call|i'm calling it :|the decision is|we're going to go with|decided to)\b").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"^(okay |ok |right |so |alright )?(, )?(the )?decision( is)? ?[:,-]|\b(we've decided|we have decided|i've decided|we decided|i'm deciding|the call is|my call is|let's go with|we're going with|we'll go with|we go with|i'm making the call|i'm calling it :|the decision is|we're going to go with|decided to|the plan is|plan is to|go ahead and|i want us to|i'm approving|we'll go ahead|let's go ahead)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 
 static CHOICE: LazyLock<Regex> = LazyLock::new(|| {

@@ -12,6 +12,9 @@ use crate::text::dates;
 static SEV: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(sev|severity|sev-)\s?(\d)\b").unwrap_or_else(|e| panic!("{e}"))
 });
+static PRIORITY_SEV: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(priority|p) ?([0-4]) (incident|outage)\b").unwrap_or_else(|e| panic!("{e}"))
+});
 static REVIEW: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(postmortem|post-mortem|post mortem|retro|retrospective|incident review|review meeting|hotwash)\b").unwrap_or_else(|e| panic!("{e}"))
 });
@@ -22,7 +25,9 @@ static NEXT_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
 /// The severity declared on the call (`SEV1`..`SEV5`).
 pub fn severity(ctx: &Ctx) -> Option<String> {
     ctx.sents.iter().find_map(|s| {
-        let c = SEV.captures(&s.norm)?;
+        let c = SEV
+            .captures(&s.norm)
+            .or_else(|| PRIORITY_SEV.captures(&s.norm))?;
         let n: u32 = c.get(2)?.as_str().parse().ok()?;
         (n <= 5).then(|| format!("SEV{n}"))
     })

@@ -13,6 +13,11 @@ static METRIC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"\b(error rate|errors|latency|p \d+|timeouts|\d+s|5\d\d|4\d\d|cpu|queue|backlog|success rate|traffic|requests)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 
+static STARTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(started|is starting|kicked off|in progress|underway|under way|is running now|going now|is rolling)( now)? ?[.!]?$")
+        .unwrap_or_else(|e| panic!("{e}"))
+});
+
 const NOT_GERUND: &[&str] = &[
     "nothing",
     "something",
@@ -69,6 +74,10 @@ pub fn is_execution(s: &Sentence) -> bool {
         i += 1;
     }
     let Some(w) = words.get(i) else { return false };
+    // "Rollback started", "failover is in progress".
+    if STARTED.is_match(&s.norm) && !s.question {
+        return true;
+    }
     if matches!(*w, "i'm" | "we're") {
         return words
             .get(i + 1)

@@ -268,7 +268,8 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
                     }
                     let unit = get(k);
                     let date = match unit.trim_end_matches('s') {
-                        "minute" | "hour" => Some(today),
+                        "minute" => Some(today),
+                        "hour" => Some(today + Duration::days(n / 24)),
                         "day" => Some(today + Duration::days(n)),
                         "week" => Some(today + Duration::days(7 * n)),
                         "month" => today.checked_add_months(Months::new(n.max(0) as u32)),
