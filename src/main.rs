@@ -17,6 +17,10 @@ enum Command {
     Models(cmd::models::ModelsArgs),
     /// List audio input devices (the default marked).
     Devices(cmd::devices::DevicesArgs),
+    /// Build the incident record and every artifact from the call's transcripts or audio.
+    Postmortem(cmd::postmortem::PostmortemArgs),
+    /// Answer questions over an incident record (timeline, decisions, actions…).
+    Show(cmd::show::ShowArgs),
     /// Transcribe recordings (same as the `transcribe` binary).
     Transcribe(cmd::transcribe::TranscribeArgs),
     /// Evaluate transcription or postmortem extraction against references.
@@ -30,6 +34,8 @@ enum Command {
 enum EvalCommand {
     /// Word error rate, realtime factor and peak memory on recordings with references.
     Asr(cmd::eval_asr::EvalAsrArgs),
+    /// Score postmortem extraction against scripted scenarios' truth.
+    Postmortem(cmd::eval_postmortem::EvalPostmortemArgs),
 }
 
 fn main() {
@@ -37,9 +43,12 @@ fn main() {
     let result = match cli.command {
         Command::Models(a) => cmd::models::run(a).map(|()| 0),
         Command::Devices(a) => cmd::devices::run(a).map(|()| 0),
+        Command::Postmortem(a) => cmd::postmortem::run(a).map(|()| 0),
+        Command::Show(a) => cmd::show::run(a).map(|()| 0),
         Command::Transcribe(a) => cmd::transcribe::run(a),
         Command::Eval { what } => match what {
             EvalCommand::Asr(a) => cmd::eval_asr::run(a).map(|()| 0),
+            EvalCommand::Postmortem(a) => cmd::eval_postmortem::run(a).map(|()| 0),
         },
     };
     std::process::exit(hotwash::exit_code(result));

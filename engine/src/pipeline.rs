@@ -712,7 +712,12 @@ impl Front {
                 }
                 for seg in closed {
                     let mut ready = Vec::new();
-                    packers[s].push(seg.start, &seg.samples, &mut |w| ready.push(w));
+                    packers[s].push(
+                        seg.start,
+                        &seg.samples,
+                        (seg.speech_start, seg.speech_end),
+                        &mut |w| ready.push(w),
+                    );
                     if self.packing == Packing::Eager && work.is_empty() {
                         packers[s].flush(&mut |w| ready.push(w));
                     }

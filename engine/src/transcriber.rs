@@ -152,28 +152,76 @@ pub struct WindowResult {
     pub dropped: usize,
 }
 
-/// Closes a run of words (with their segments' scores) into a draft,
-/// unless it holds no word-like text.
-fn push_draft(drafts: &mut Vec<Draft>, group: Vec<(RawWord, f32, f32)>) {
-    let text: String = group.iter().map(|(w, ..)| w.text.as_str()).collect();
+/// Closes a run of words (with their piece and segments' scores) into a
+/// draft, unless it holds no word-like text.
+fn push_draft(drafts: &mut Vec<(usize, usize, Draft)>, group: Vec<(usize, RawWord, f32, f32)>) {
+    let (Some(first_piece), Some(last_piece)) = (group.first().map(|g| g.0), group.last().map(|g| g.0)) else {
+        return;
+    };
+    let text: String = group.iter().map(|(_, w, ..)| w.text.as_str()).collect();
     let text = text.trim().to_string();
     if text.is_empty() || !text.chars().any(char::is_alphanumeric) {
         return;
     }
     let n = group.len() as f32;
-    let avg_logprob = group.iter().map(|(_, lp, _)| lp).sum::<f32>() / n;
-    let no_speech_prob = group.iter().map(|(_, _, ns)| ns).sum::<f32>() / n;
-    let words: Vec<RawWord> = group.into_iter().map(|(w, ..)| w).collect();
+    let avg_logprob = group.iter().map(|(_, _, lp, _)| lp).sum::<f32>() / n;
+    let no_speech_prob = group.iter().map(|(.., ns)| ns).sum::<f32>() / n;
+    let words: Vec<RawWord> = group.into_iter().map(|(_, w, ..)| w).collect();
     let start = words.first().map_or(0.0, |w| w.start);
     let end = words.last().map_or(start, |w| w.end).max(start);
-    drafts.push(Draft {
-        start,
-        end,
-        text,
-        words,
-        avg_logprob,
-        no_speech_prob,
-    });
+    drafts.push((
+        first_piece,
+        last_piece,
+        Draft {
+            start,
+            end,
+            text,
+            words,
+            avg_logprob,
+            no_speech_prob,
+        },
+    ));
+}
+
+/// True when an utterance may end after `prev` and a new one begin with
+/// `next`: the previous word closes a sentence, or the next one opens one.
+fn sentence_boundary(prev: &str, next: &str) -> bool {
+    let prev = prev.trim_end();
+    let closes = prev.ends_with(['.', '?', '!', '…']);
+    let opens = next
+        .trim_start()
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+    closes || opens
+}
+
+/// Anchors utterance times to the detected speech: whisper's word
+/// timestamps are coarse (often hundreds of ms off at the edges), the VAD's
+/// speech onset and offset are not. The first utterance in a speech piece
+/// starts where its speech starts, the last ends where it ends, and every
+/// time stays inside the speech it came from.
+fn anchor_to_speech(window: &Window, mut drafts: Vec<(usize, usize, Draft)>) -> Vec<Draft> {
+    drafts.sort_by(|a, b| a.2.start.total_cmp(&b.2.start));
+    let n = drafts.len();
+    for i in 0..n {
+        let (first, last) = (drafts[i].0, drafts[i].1);
+        let (s0, _) = window.pieces[first].speech_span();
+        let (_, e1) = window.pieces[last].speech_span();
+        let opens_piece = i == 0 || drafts[i - 1].1 != first;
+        let closes_piece = i + 1 == n || drafts[i + 1].0 != last;
+        let d = &mut drafts[i].2;
+        d.start = if opens_piece { s0 } else { d.start.max(s0) };
+        d.end = if closes_piece { e1 } else { d.end.min(e1) };
+        if d.end < d.start {
+            d.end = d.start;
+        }
+        for w in &mut d.words {
+            w.start = w.start.clamp(s0, e1);
+            w.end = w.end.clamp(w.start, e1);
+        }
+    }
+    drafts.into_iter().map(|(.., d)| d).collect()
 }
 
 /// One whisper worker: the shared model plus its own reusable state.
@@ -244,8 +292,11 @@ impl Worker {
                 p.set_audio_ctx(frames);
             }
         }
-        let flag = Arc::clone(abort);
-        p.set_abort_callback_safe(move || flag.load(Ordering::Relaxed));
+        // No abort callback: whisper-rs 0.16's `set_abort_callback_safe`
+        // boxes the closure twice but its trampoline reads it as the bare
+        // closure, so it returns garbage and aborts encodes at random
+        // (whisper error -6). Aborting skips windows not yet started instead.
+        let _ = abort;
         p
     }
 
@@ -350,24 +401,32 @@ impl Worker {
         let texts: Vec<&str> = stream.iter().map(|(_, w, _, _)| w.text.trim()).collect();
         let keep = collapse_repeats(&texts);
 
-        let mut group: Vec<(RawWord, f32, f32)> = Vec::new();
+        let mut drafts: Vec<(usize, usize, Draft)> = Vec::new();
+        let mut group: Vec<(usize, RawWord, f32, f32)> = Vec::new();
         let mut last_piece = keep.first().map_or(0, |&i| stream[i].0);
         for i in keep {
-            let (piece, word, lp, ns) = stream[i].clone();
+            let (mut piece, word, lp, ns) = stream[i].clone();
             if piece != last_piece && !group.is_empty() {
                 // Cut at a pause between pieces, or where whisper itself
-                // started a new segment as the speech piece changed.
+                // started a new segment as the speech piece changed — but
+                // never mid-sentence: whisper's word timestamps stretch into
+                // the silence, so a sentence's last word can look as if it
+                // belonged to the next piece.
                 let (a, b) = (piece.min(last_piece), piece.max(last_piece));
                 let gap = window.pieces[b].track_span().0 - window.pieces[a].track_span().1;
-                if gap >= self.config.split_gap_s || segment_starts.binary_search(&i).is_ok() {
-                    push_draft(&mut result.drafts, std::mem::take(&mut group));
+                let prev = group.last().map_or("", |(_, w, ..)| w.text.as_str());
+                if !sentence_boundary(prev, &word.text) {
+                    piece = last_piece;
+                } else if gap >= self.config.split_gap_s || segment_starts.binary_search(&i).is_ok()
+                {
+                    push_draft(&mut drafts, std::mem::take(&mut group));
                 }
             }
             last_piece = piece;
-            group.push((word, lp, ns));
+            group.push((piece, word, lp, ns));
         }
-        push_draft(&mut result.drafts, group);
-        result.drafts.sort_by(|a, b| a.start.total_cmp(&b.start));
+        push_draft(&mut drafts, group);
+        result.drafts = anchor_to_speech(window, drafts);
         result
     }
 }

@@ -16,6 +16,10 @@ pub struct Piece {
     pub len: usize,
     /// Start of the piece in the track, in 16 kHz samples from the recording start.
     pub track_start: u64,
+    /// Where detected speech begins and ends inside the piece (track
+    /// samples, padding excluded): the utterance times whisper's coarse
+    /// word timestamps are anchored to.
+    pub speech: (u64, u64),
 }
 
 impl Piece {
@@ -35,6 +39,12 @@ impl Piece {
             self.track_start as f64 / sr,
             (self.track_start + self.len as u64) as f64 / sr,
         )
+    }
+
+    /// The detected speech span in the recording, seconds (padding excluded).
+    pub fn speech_span(&self) -> (f64, f64) {
+        let sr = SAMPLE_RATE as f64;
+        (self.speech.0 as f64 / sr, self.speech.1 as f64 / sr)
     }
 
     /// Maps a time inside the window (seconds) to the recording, clipped to this piece.
@@ -111,7 +121,7 @@ impl Default for PackerConfig {
     fn default() -> Self {
         Self {
             max_window_s: 29.0,
-            gap_s: 0.4,
+            gap_s: 1.0,
             max_hold_s: None,
         }
     }
@@ -145,9 +155,16 @@ impl WindowPacker {
         self.current.pieces.first().map(|p| p.track_start)
     }
 
-    /// Adds one speech segment starting at `start` (16 kHz samples); emits a
-    /// full window first when the segment does not fit.
-    pub fn push(&mut self, start: u64, samples: &[f32], emit: &mut dyn FnMut(Window)) {
+    /// Adds one speech segment starting at `start` (16 kHz samples) whose
+    /// detected speech spans `speech` (padding excluded); emits a full window
+    /// first when the segment does not fit.
+    pub fn push(
+        &mut self,
+        start: u64,
+        samples: &[f32],
+        speech: (u64, u64),
+        emit: &mut dyn FnMut(Window),
+    ) {
         let sr = SAMPLE_RATE as f64;
         let max_len = (self.config.max_window_s * sr) as usize;
         let gap = (self.config.gap_s * sr) as usize;
@@ -171,10 +188,16 @@ impl WindowPacker {
             }
             let room = max_len.saturating_sub(self.current.samples.len()).max(1);
             let take = room.min(samples.len() - offset);
+            let piece_start = start + offset as u64;
+            let piece_end = piece_start + take as u64;
             self.current.pieces.push(Piece {
                 window_offset: self.current.samples.len(),
                 len: take,
-                track_start: start + offset as u64,
+                track_start: piece_start,
+                speech: (
+                    speech.0.clamp(piece_start, piece_end),
+                    speech.1.clamp(piece_start, piece_end),
+                ),
             });
             self.current
                 .samples
@@ -211,7 +234,9 @@ mod tests {
     fn collect(packer: &mut WindowPacker, segs: &[(u64, usize)]) -> Vec<Window> {
         let mut out = Vec::new();
         for &(start, len) in segs {
-            packer.push(start, &vec![0.5; len], &mut |w| out.push(w));
+            packer.push(start, &vec![0.5; len], (start, start + len as u64), &mut |w| {
+                out.push(w)
+            });
         }
         packer.flush(&mut |w| out.push(w));
         out
@@ -225,10 +250,10 @@ mod tests {
         assert_eq!(wins.len(), 1);
         let w = &wins[0];
         assert_eq!(w.pieces.len(), 2);
-        // 2 s of speech, 0.4 s gap, then the second piece.
+        // 2 s of speech, 1 s gap, then the second piece.
         let second = w.pieces[1];
-        assert_eq!(second.window_offset, (2.4 * SAMPLE_RATE as f64) as usize);
-        assert!((second.to_track_time(2.9) - 10.5).abs() < 1e-9);
+        assert_eq!(second.window_offset, 3 * SAMPLE_RATE as usize);
+        assert!((second.to_track_time(3.5) - 10.5).abs() < 1e-9);
         assert!((w.pieces[0].to_track_time(0.5) - 1.5).abs() < 1e-9);
     }
 

@@ -2,11 +2,14 @@
 //! records built from each scenario's reference transcript (and the engine's
 //! transcript of its audio, when given) against the scenario's `truth`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use clap::Args;
 use hotwash_postmortem::eval;
+
+use crate::cmd::transcribe::{transcribe_to_json, EngineArgs};
 
 /// Arguments of `hotwash eval postmortem`.
 #[derive(Debug, Args)]
@@ -24,11 +27,77 @@ pub struct EvalPostmortemArgs {
     /// Also list what was missed and what was extra.
     #[arg(long)]
     pub verbose: bool,
+    /// Transcribe each scenario's rendered audio with the engine first (into
+    /// --transcripts, default `target/eval-transcripts`; existing transcripts are reused).
+    #[arg(long)]
+    pub from_audio: bool,
+    /// Engine options for --from-audio.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+const AUDIO_EXT: &[&str] = &["flac", "wav", "mp3", "ogg", "opus", "m4a", "webm"];
+
+/// Transcribes `rendered/<id>.<ext>` of every scenario into `out` unless present.
+fn transcribe_scenarios(
+    dirs: &[PathBuf],
+    out: &Path,
+    engine: &EngineArgs,
+    quiet: bool,
+) -> Result<()> {
+    for dir in dirs {
+        let rendered = dir.join("rendered");
+        let Ok(entries) = std::fs::read_dir(&rendered) else {
+            continue;
+        };
+        let mut audio: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| AUDIO_EXT.contains(&e))
+            })
+            .collect();
+        audio.sort();
+        for a in audio {
+            let stem = a
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let target = out.join(format!("{stem}.json"));
+            if target.is_file() {
+                continue;
+            }
+            let start = std::fs::read_to_string(rendered.join(format!("{stem}.ref.json")))
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .and_then(|v| v["start_utc"].as_str().map(str::to_string))
+                .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                .map(|t| t.with_timezone(&Utc));
+            if !quiet {
+                eprintln!("transcribing {}", a.display());
+            }
+            let written = transcribe_to_json(&a, out, engine, start, true)?;
+            std::fs::rename(&written, &target)
+                .with_context(|| format!("{}: cannot write", target.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `hotwash eval postmortem`.
 pub fn run(args: EvalPostmortemArgs) -> Result<()> {
-    let scores = eval::evaluate(&args.dirs, args.transcripts.as_deref())?;
+    let transcripts = if args.from_audio {
+        let dir = args
+            .transcripts
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("target/eval-transcripts"));
+        transcribe_scenarios(&args.dirs, &dir, &args.engine, args.json)?;
+        Some(dir)
+    } else {
+        args.transcripts.clone()
+    };
+    let scores = eval::evaluate(&args.dirs, transcripts.as_deref())?;
     if scores.is_empty() {
         anyhow::bail!("no scenarios with `truth` found in the given directories");
     }

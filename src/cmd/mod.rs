@@ -2,7 +2,10 @@
 
 pub mod devices;
 pub mod eval_asr;
+pub mod eval_postmortem;
 pub mod interrupt;
 pub mod models;
+pub mod postmortem;
 pub mod progress;
+pub mod show;
 pub mod transcribe;

@@ -7,6 +7,8 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use hotwash_postmortem::record::HypothesisStatus;
+
+use crate::cmd::transcribe::{transcribe_to_json, EngineArgs};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
 
 /// Arguments of `hotwash postmortem`.
@@ -21,7 +23,12 @@ pub struct PostmortemArgs {
     #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
     /// Directory to write the record and renderings into.
-    #[arg(short = 'o', long = "out", value_name = "DIR", default_value = "postmortem")]
+    #[arg(
+        short = 'o',
+        long = "out",
+        value_name = "DIR",
+        default_value = "postmortem"
+    )]
     pub out: PathBuf,
     /// Render postmortem.md through this minijinja template instead of the standard one.
     #[arg(long, value_name = "FILE")]
@@ -41,6 +48,9 @@ pub struct PostmortemArgs {
     /// Incident id (default: inc-YYYYMMDD-HHMM from the start time).
     #[arg(long)]
     pub id: Option<String>,
+    /// Engine options for audio input (model, workers, threads, vad, prompt…).
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 fn is_transcript(path: &Path) -> bool {
@@ -49,23 +59,14 @@ fn is_transcript(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"))
 }
 
-// INTEGRATOR: replace the body with a call to
-// `crate::cmd::transcribe_for_postmortem(path, out_dir)` once it exists.
-/// Transcribes a call's audio into `out_dir` and returns the transcript's path.
-fn transcribe_audio(path: &Path, _out_dir: &Path) -> Result<PathBuf> {
-    anyhow::bail!(
-        "{}: audio input needs the engine: transcribe it first with `transcribe -f json`",
-        path.display()
-    )
-}
-
 /// Runs `hotwash postmortem`.
 pub fn run(args: PostmortemArgs) -> Result<()> {
     let roster = match &args.roster {
         Some(p) => Some(Roster::load(p)?),
         None => None,
     };
-    std::fs::create_dir_all(&args.out).with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
     let mut transcripts = Vec::new();
     for input in &args.inputs {
         if !input.exists() {
@@ -74,7 +75,7 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
         if is_transcript(input) {
             transcripts.push(input.clone());
         } else {
-            let t = transcribe_audio(input, &args.out)?;
+            let t = transcribe_to_json(input, &args.out, &args.engine, args.start_utc, false)?;
             println!("transcribed {} -> {}", input.display(), t.display());
             transcripts.push(t);
         }
@@ -105,13 +106,28 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
         record.evidence.len()
     );
     if record.incident.start_utc.is_none() {
-        println!("flag: no wall-clock start in the transcripts; times are offsets (pass --start-utc)");
+        println!(
+            "flag: no wall-clock start in the transcripts; times are offsets (pass --start-utc)"
+        );
     }
     for a in record.action_items.iter().filter(|a| a.vague) {
-        println!("flag: vague action {} \"{}\": {}", a.id, a.action, a.vague_reasons.join(", "));
+        println!(
+            "flag: vague action {} \"{}\": {}",
+            a.id,
+            a.action,
+            a.vague_reasons.join(", ")
+        );
     }
-    for h in record.hypotheses.iter().filter(|h| h.status == HypothesisStatus::Open) {
-        println!("flag: unconfirmed hypothesis \"{}\" [{}]", h.text, h.sources.join(", "));
+    for h in record
+        .hypotheses
+        .iter()
+        .filter(|h| h.status == HypothesisStatus::Open)
+    {
+        println!(
+            "flag: unconfirmed hypothesis \"{}\" [{}]",
+            h.text,
+            h.sources.join(", ")
+        );
     }
     Ok(())
 }

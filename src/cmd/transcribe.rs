@@ -308,3 +308,38 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
     }
     Ok(if interrupted { 130 } else { 0 })
 }
+
+/// Transcribes one recording into `<out_dir>/<stem>.transcript.json` (the
+/// JSON document `transcribe -f json` writes) and returns that path. Used by
+/// `hotwash postmortem` and `hotwash eval postmortem` on audio input.
+pub fn transcribe_to_json(
+    audio: &Path,
+    out_dir: &Path,
+    engine: &EngineArgs,
+    start_time: Option<DateTime<Utc>>,
+    quiet: bool,
+) -> Result<PathBuf> {
+    let stem = audio
+        .file_stem()
+        .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("{}: cannot create directory", out_dir.display()))?;
+    let out_path = out_dir.join(format!("{stem}.transcript.json"));
+    let tracks = vec![Track::new("main", Box::new(FileSource::open(audio)?))];
+    let model = resolve_model(&engine.model, quiet)?;
+    let pipeline = build_pipeline(engine, Model::load(&model)?, start_time, quiet)?;
+    // Write to a temporary name first: a stopped run never leaves a partial transcript behind.
+    let tmp = out_dir.join(format!(".{stem}.transcript.json.tmp"));
+    let file = File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+    let mut sink = JsonSink::new(BufWriter::new(file));
+    let (summary, _) = run_with_ui(&pipeline, tracks, &mut sink, quiet)?;
+    drop(sink);
+    std::fs::rename(&tmp, &out_path)
+        .with_context(|| format!("{}: cannot write", out_path.display()))?;
+    if !quiet {
+        for w in &summary.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(out_path)
+}
