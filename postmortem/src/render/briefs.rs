@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::fmt::{at, first_sentence, number, recovered, window};
-use crate::record::{EvidenceKind, IncidentRecord, Status};
+use crate::record::{EvidenceKind, ImpactNumber, IncidentRecord, Status};
 
 /// Words in a text (for the executive brief's limit).
 pub fn word_count(s: &str) -> usize {
@@ -35,6 +35,41 @@ fn risk(r: &IncidentRecord) -> String {
     }
 }
 
+/// The impact numbers worth a headline: the first of each measure, most telling kinds first.
+pub fn headline_numbers(r: &IncidentRecord, n: usize) -> Vec<&ImpactNumber> {
+    let rank = |x: &ImpactNumber| -> usize {
+        let w = x.what.as_str();
+        if w.contains("error rate") || w.starts_with("share of") {
+            0
+        } else if w.contains("latency") {
+            1
+        } else if w.ends_with("affected")
+            || matches!(
+                x.unit.as_str(),
+                "customers" | "users" | "merchants" | "tenants"
+            )
+        {
+            2
+        } else if matches!(x.unit.as_str(), "USD" | "EUR" | "GBP" | "tickets") {
+            3
+        } else {
+            4
+        }
+    };
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut first: Vec<&ImpactNumber> = Vec::new();
+    for x in &r.impact.numbers {
+        let key = (x.what.as_str(), x.unit.as_str());
+        if !seen.contains(&key) && rank(x) < 4 {
+            seen.push(key);
+            first.push(x);
+        }
+    }
+    first.sort_by_key(|x| rank(x));
+    first.truncate(n);
+    first
+}
+
 /// The executive brief: what happened, impact in numbers, risk, next checkpoint and owner.
 pub fn executive(r: &IncidentRecord) -> String {
     let i = &r.incident;
@@ -57,7 +92,7 @@ pub fn executive(r: &IncidentRecord) -> String {
         i.severity.as_deref().unwrap_or("not set"),
         i.status
     );
-    let mut numbers: Vec<String> = r.impact.numbers.iter().map(number).collect();
+    let mut numbers: Vec<String> = headline_numbers(r, 4).into_iter().map(number).collect();
     loop {
         let impact = if numbers.is_empty() {
             "no figures given on the call".to_string()
@@ -187,8 +222,10 @@ pub fn customer_safe(text: &str, r: &IncidentRecord) -> String {
         if bare.is_empty() {
             return true;
         }
+        let core = w.trim_matches(|c: char| !c.is_alphanumeric());
         let host_or_url = w.contains("://")
-            || (w.contains('.') && w.chars().any(|c| c.is_ascii_alphabetic()) && !w.ends_with('.'));
+            || (core.contains('.') && core.chars().any(|c| c.is_ascii_alphabetic()));
+
         let id_like = bare.chars().any(|c| c.is_ascii_digit())
             && bare.chars().any(|c| c.is_ascii_alphabetic())
             && !bare.ends_with("utc");
@@ -207,14 +244,12 @@ pub fn customer_safe(text: &str, r: &IncidentRecord) -> String {
 pub fn support(r: &IncidentRecord) -> String {
     let i = &r.incident;
     let systems = if i.systems.is_empty() {
-        "one of our services".to_string()
+        "our service".to_string()
     } else {
-        i.systems.join(", ")
+        format!("the {}", i.systems.join(", "))
     };
-    let saw: Vec<String> = r
-        .impact
-        .numbers
-        .iter()
+    let saw: Vec<String> = headline_numbers(r, 6)
+        .into_iter()
         .filter(|n| {
             matches!(n.unit.as_str(), "%" | "ms" | "s")
                 && (n.what.starts_with("share of")
@@ -231,7 +266,7 @@ pub fn support(r: &IncidentRecord) -> String {
         _ => "Ongoing. Engineers are actively working on it.",
     };
     let when = match (
-        r.impact.detected_utc.or(r.impact.started_utc),
+        r.impact.started_utc.or(r.impact.detected_utc),
         r.impact.recovered_utc,
     ) {
         (Some(a), Some(b)) => format!("between {} and {}", at(Some(a), 0.0), at(Some(b), 0.0)),
