@@ -215,6 +215,49 @@ fn best_correlation(src: &[f32], cap: &[f32], rate: u32) -> (f64, isize) {
         .fold((f64::MIN, 0), pick)
 }
 
+/// Checks that the capture holds the source without dropouts: every
+/// half-second of speech in `src` sits at the same offset in `cap` (a lost
+/// fragment anywhere would shift everything after it).
+fn assert_no_dropouts(src: &[f32], cap: &[f32], rate: u32, lag: isize) {
+    let win = (rate / 2) as usize;
+    let search = (rate / 16) as isize; // ±62 ms
+    let mut checked = 0;
+    for start in (0..src.len().saturating_sub(win)).step_by(win) {
+        let w = &src[start..start + win];
+        let energy: f32 = w.iter().map(|v| v * v).sum::<f32>() / win as f32;
+        if energy.sqrt() < 0.02 {
+            continue;
+        }
+        let at = |d: isize| -> f64 {
+            let base = start as isize + lag + d;
+            if base < 0 || base as usize + win > cap.len() {
+                return f64::MIN;
+            }
+            let c = &cap[base as usize..base as usize + win];
+            w.iter()
+                .zip(c)
+                .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                .sum()
+        };
+        if at(0) == f64::MIN {
+            continue;
+        }
+        let best = (-search..=search)
+            .max_by(|a, b| at(*a).total_cmp(&at(*b)))
+            .unwrap_or(0);
+        assert!(
+            best.abs() <= 2,
+            "audio shifted by {best} samples at {:.2} s of the source: a dropout",
+            start as f64 / f64::from(rate)
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 2,
+        "too little speech overlapped to check for dropouts"
+    );
+}
+
 /// Reads the WAV header's declared data length (bytes) and fmt fields.
 fn wav_header(path: &Path) -> (u32, u16, u16, u64) {
     let bytes = std::fs::read(path).unwrap();
@@ -361,6 +404,11 @@ fn capture_child() {
             config.host = host.parse().unwrap();
         }
         config.stall_timeout = Duration::from_millis(env_or("CHILD_STALL_MS", 5000));
+        config.max_segment_bytes = env_or("CHILD_SEGMENT_BYTES", u64::from(u32::MAX));
+        if let Ok(ms) = std::env::var("CHILD_BUFFER_MS") {
+            config.device_buffer = Some(Duration::from_millis(ms.parse().unwrap()));
+        }
+        let read_delay = Duration::from_millis(env_or("CHILD_READ_DELAY_MS", 0));
         config.retry_every = Duration::from_millis(env_or("CHILD_RETRY_MS", 1000));
         config.sync_every = Duration::from_millis(env_or("CHILD_SYNC_MS", 1000));
         let started_tx = started_tx.clone();
@@ -394,6 +442,8 @@ fn capture_child() {
                     std::thread::sleep(Duration::from_millis(20));
                 }
             });
+            // A pipeline that falls behind: the capture must not wait for it.
+            std::thread::sleep(read_delay);
             let mut buf = Vec::new();
             let (mut samples, mut sum, mut sum_sq) = (0u64, 0.0f64, 0.0f64);
             let mut max_backlog = 0.0f64;
@@ -523,6 +573,7 @@ fn live_capture_spools_what_was_played() {
         ncc >= 0.9,
         "spool does not match what was played (ncc {ncc:.3})"
     );
+    assert_no_dropouts(&src, &cap, src_rate, lag);
 
     let log = CaptureLog::read(&CaptureLog::path_for(&spool)).unwrap();
     assert_eq!(log.end, Some(CaptureEnd::DurationReached));
@@ -533,6 +584,55 @@ fn live_capture_spools_what_was_played() {
         log.frames,
         ((src_seconds + 3.0) * f64::from(cap_rate)).round() as u64
     );
+}
+
+#[test]
+fn capture_loses_nothing_while_the_cpu_is_saturated() {
+    let Some(va) = VirtualAudio::start() else {
+        return;
+    };
+    let Some(speech) = speech_wav(&va.work()) else {
+        return;
+    };
+    let (src, src_rate) = decode_mono(&speech);
+    let src_seconds = src.len() as f64 / f64::from(src_rate);
+    let spool = va.work().join("incident/mic.wav");
+    // Busy threads stand in for whisper workers and a compile on a 2-core laptop.
+    let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let burners: Vec<_> = (0..4)
+        .map(|_| {
+            let busy = busy.clone();
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while busy.load(std::sync::atomic::Ordering::Relaxed) {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                }
+                x
+            })
+        })
+        .collect();
+    let mut child = ChildCapture::spawn(
+        &va,
+        &[
+            ("CHILD_SPOOL", spool.display().to_string()),
+            ("CHILD_SECONDS", format!("{}", src_seconds + 4.0)),
+        ],
+    );
+    child.expect("STARTED", Duration::from_secs(30));
+    let mut player = va.play(&speech, "virt");
+    let result = child.result(Duration::from_secs(90));
+    let _ = player.wait();
+    busy.store(false, std::sync::atomic::Ordering::Relaxed);
+    for b in burners {
+        b.join().unwrap();
+    }
+    let r = &result[0];
+    assert!(r["read_error"].is_null(), "{r}");
+    let (cap, cap_rate) = check_spool_matches_source_reads(&spool, r);
+    let cap = resample(&cap, cap_rate, src_rate);
+    let (ncc, lag) = best_correlation(&src, &cap, src_rate);
+    assert!(ncc >= 0.9, "spool does not match under load (ncc {ncc:.3})");
+    assert_no_dropouts(&src, &cap, src_rate, lag);
 }
 
 #[test]
@@ -710,6 +810,62 @@ fn reconnect_resumes_the_same_spool_and_marks_the_gap() {
 }
 
 #[test]
+fn a_slow_reader_builds_a_backlog_and_still_gets_every_sample() {
+    let Some(va) = VirtualAudio::start() else {
+        return;
+    };
+    let Some(speech) = speech_wav(&va.work()) else {
+        return;
+    };
+    let spool = va.work().join("incident/mic.wav");
+    let mut child = ChildCapture::spawn(
+        &va,
+        &[
+            ("CHILD_SPOOL", spool.display().to_string()),
+            ("CHILD_SECONDS", "6".to_string()),
+            ("CHILD_READ_DELAY_MS", "3000".to_string()),
+            // 48 kHz stereo 16-bit is 192 kB/s: about three segments a second.
+            ("CHILD_SEGMENT_BYTES", "65536".to_string()),
+        ],
+    );
+    child.expect("STARTED", Duration::from_secs(20));
+    let mut player = va.play(&speech, "virt");
+    let result = child.result(Duration::from_secs(60));
+    let _ = player.kill();
+    let _ = player.wait();
+    let r = &result[0];
+    assert!(r["read_error"].is_null(), "{r}");
+    let backlog = r["max_backlog"].as_f64().unwrap();
+    println!("max backlog {backlog:.2} s");
+    assert!(backlog >= 2.0, "the backlog was not measured ({backlog} s)");
+    let log = CaptureLog::read(&CaptureLog::path_for(&spool)).unwrap();
+    assert_eq!(log.end, Some(CaptureEnd::DurationReached));
+    assert!(log.segments.len() > 10, "{} segments", log.segments.len());
+    assert_eq!(log.overrun_frames, 0);
+    // Every segment is a valid WAV; together they hold what the source read.
+    let dir = spool.parent().unwrap();
+    let (mut n, mut sum) = (0u64, 0.0f64);
+    for segment in &log.segments {
+        let path = dir.join(&segment.file);
+        let (_, ch, bits, data) = wav_header(&path);
+        assert_eq!(data, segment.frames * u64::from(ch) * u64::from(bits / 8));
+        let mut src = FileSource::open(&path).unwrap();
+        let mut buf = Vec::new();
+        while src.read_block(&mut buf).unwrap() {
+            n += buf.len() as u64;
+            sum += buf.iter().map(|&s| f64::from(s)).sum::<f64>();
+        }
+    }
+    assert_eq!(n, r["samples"].as_u64().unwrap());
+    assert_eq!(n, log.frames * 2);
+    let diff = (r["sum"].as_f64().unwrap() - sum).abs();
+    assert!(
+        diff < 1e-3 * (1.0 + sum.abs()),
+        "segments and live source differ"
+    );
+}
+
+#[test]
 fn two_devices_are_two_tracks() {
     let Some(va) = VirtualAudio::start() else {
         return;
@@ -739,11 +895,13 @@ fn two_devices_are_two_tracks() {
     assert_eq!(result.as_array().unwrap().len(), 2);
     let (mic_audio, rate) = check_spool_matches_source_reads(&mic, &result[0]);
     let (meeting_audio, _) = check_spool_matches_source_reads(&monitor, &result[1]);
-    let (ncc, _) = best_correlation(&src, &resample(&meeting_audio, rate, src_rate), src_rate);
+    let meeting_audio = resample(&meeting_audio, rate, src_rate);
+    let (ncc, lag) = best_correlation(&src, &meeting_audio, src_rate);
     assert!(
         ncc >= 0.9,
         "meeting track does not hold the meeting audio ({ncc:.3})"
     );
+    assert_no_dropouts(&src, &meeting_audio, src_rate, lag);
     let peak = mic_audio.iter().fold(0.0f32, |m, s| m.max(s.abs()));
     assert!(
         peak < 1e-3,

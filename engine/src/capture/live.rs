@@ -43,6 +43,10 @@ pub struct CaptureConfig {
     /// Ring buffer between the audio callback and the spool thread, in
     /// seconds of audio (the spool may stall this long without loss).
     pub ring_seconds: f64,
+    /// Buffer to ask the audio system for. `None`: 100 ms on PulseAudio
+    /// (where the server drops audio that overflows it: raise it if the
+    /// machine is heavily loaded), ALSA's own default on ALSA.
+    pub device_buffer: Option<Duration>,
     /// Stop by itself after this much audio (`--duration`).
     pub max_duration: Option<Duration>,
     /// Keep reopening the device after a loss, filling the gap with silence
@@ -72,6 +76,7 @@ impl CaptureConfig {
             spool_path: spool_path.into(),
             sync_every: Duration::from_secs(1),
             ring_seconds: 10.0,
+            device_buffer: None,
             max_duration: None,
             reconnect: false,
             retry_every: Duration::from_secs(1),
@@ -264,6 +269,7 @@ impl Capture {
             query: config.device.clone(),
             host: config.host,
             ring_seconds: config.ring_seconds,
+            device_buffer: config.device_buffer,
             stall_timeout: config.stall_timeout,
             first_audio_timeout: config.first_audio_timeout,
             reconnect: config.reconnect,

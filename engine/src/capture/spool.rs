@@ -564,4 +564,215 @@ mod tests {
             PathBuf::from("/a/mic.002.wav")
         );
     }
+
+    const RATE: u32 = 1000;
+
+    fn test_log() -> CaptureLog {
+        CaptureLog {
+            track: "t".into(),
+            device: "dev".into(),
+            host: "test".into(),
+            native_format: "i16".into(),
+            spool_encoding: SpoolEncoding::Pcm16.name().into(),
+            sample_rate: RATE,
+            channels: 1,
+            started_utc: Utc::now(),
+            first_audio_after_seconds: None,
+            segments: Vec::new(),
+            gaps: Vec::new(),
+            frames: 0,
+            seconds: 0.0,
+            synced_frames: 0,
+            overrun_frames: 0,
+            device_xruns: 0,
+            warnings: Vec::new(),
+            end: None,
+            ended_utc: None,
+        }
+    }
+
+    /// Runs a spool thread over a 1 kHz mono capture fed by `feed`, which
+    /// gets the channel to the spool; returns the final log and segments.
+    fn run_spool(
+        max_frames: Option<u64>,
+        max_segment_bytes: u64,
+        feed: impl FnOnce(&crossbeam_channel::Sender<ToSpool>),
+    ) -> (CaptureLog, Vec<Segment>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mic.wav");
+        let writer = WavWriter::create(&path, SpoolEncoding::Pcm16, RATE, 1).unwrap();
+        let shared = Arc::new(Shared::default());
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let spooler = Spooler::new(
+            shared.clone(),
+            rx,
+            StopHandle::new(),
+            SpoolPlan {
+                sync_every: Duration::from_millis(50),
+                max_frames,
+                max_segment_bytes,
+            },
+            writer,
+            test_log(),
+            CaptureLog::path_for(&path),
+        );
+        let thread = std::thread::spawn(move || spooler.run());
+        feed(&tx);
+        drop(tx);
+        thread.join().unwrap();
+        let state = shared.lock();
+        (
+            state.final_log.clone().unwrap(),
+            state.segments.clone(),
+            dir,
+        )
+    }
+
+    fn session(
+        tx: &crossbeam_channel::Sender<ToSpool>,
+        started: Instant,
+    ) -> (rtrb::Producer<f32>, Arc<SessionCounters>) {
+        let (producer, ring) = rtrb::RingBuffer::new(100_000);
+        let counters = Arc::new(SessionCounters::new());
+        tx.send(ToSpool::Session {
+            ring,
+            counters: counters.clone(),
+            started,
+        })
+        .unwrap();
+        (producer, counters)
+    }
+
+    fn read_pcm16(path: &Path) -> Vec<i16> {
+        let bytes = std::fs::read(path).unwrap();
+        let n = u32::from_le_bytes(bytes[40..44].try_into().unwrap()) as usize;
+        bytes[44..44 + n]
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect()
+    }
+
+    #[test]
+    fn overrun_frames_become_logged_silence_after_the_audio_before_them() {
+        let (log, segments, _dir) = run_spool(None, u64::from(u32::MAX), |tx| {
+            let (mut p, counters) = session(tx, Instant::now());
+            for _ in 0..100 {
+                p.push(0.5).unwrap();
+            }
+            counters.dropped_frames.store(30, Ordering::Release);
+            std::thread::sleep(Duration::from_millis(50));
+            for _ in 0..10 {
+                p.push(-0.5).unwrap();
+            }
+            drop(p);
+            tx.send(ToSpool::Done).unwrap();
+        });
+        assert_eq!(log.end, Some(CaptureEnd::Stopped));
+        assert_eq!(log.frames, 140);
+        assert_eq!(log.overrun_frames, 30);
+        assert_eq!(log.gaps.len(), 1);
+        assert_eq!(log.gaps[0].offset_seconds, 0.1);
+        assert_eq!(log.gaps[0].reason, "ring overrun");
+        let samples = read_pcm16(&segments[0].path);
+        assert!(samples[..100].iter().all(|&s| s == 16384));
+        assert!(samples[100..130].iter().all(|&s| s == 0));
+        assert!(samples[130..].iter().all(|&s| s == -16384));
+    }
+
+    #[test]
+    fn a_reconnected_stream_lands_at_its_wall_clock_offset() {
+        let t0 = Instant::now();
+        let (log, segments, _dir) = run_spool(None, u64::from(u32::MAX), |tx| {
+            let (mut p, _) = session(tx, t0);
+            for _ in 0..200 {
+                p.push(0.25).unwrap();
+            }
+            drop(p);
+            tx.send(ToSpool::Lost {
+                reason: "unplugged".into(),
+                reconnecting: true,
+            })
+            .unwrap();
+            // Back 1.5 s after the first stream started: 1.3 s of gap.
+            let (mut p, _) = session(tx, t0 + Duration::from_millis(1500));
+            for _ in 0..100 {
+                p.push(0.25).unwrap();
+            }
+            drop(p);
+            tx.send(ToSpool::Done).unwrap();
+        });
+        assert_eq!(log.end, Some(CaptureEnd::Stopped));
+        assert_eq!(log.frames, 1600);
+        assert_eq!(log.gaps.len(), 1);
+        assert_eq!(log.gaps[0].offset_seconds, 0.2);
+        assert!((log.gaps[0].seconds - 1.3).abs() < 1e-9);
+        assert_eq!(log.gaps[0].reason, "device lost: unplugged");
+        let samples = read_pcm16(&segments[0].path);
+        assert_eq!(samples.len(), 1600);
+        assert!(samples[200..1500].iter().all(|&s| s == 0));
+        assert!(samples[1500..].iter().all(|&s| s == 8192));
+    }
+
+    #[test]
+    fn loss_without_reconnect_ends_as_device_lost() {
+        let (log, _, _dir) = run_spool(None, u64::from(u32::MAX), |tx| {
+            let (mut p, _) = session(tx, Instant::now());
+            p.push(0.1).unwrap();
+            tx.send(ToSpool::Lost {
+                reason: "server gone".into(),
+                reconnecting: false,
+            })
+            .unwrap();
+            // The hung stream never dropped its producer: the spool must
+            // finish anyway.
+            tx.send(ToSpool::Done).unwrap();
+            std::mem::forget(p);
+        });
+        assert_eq!(log.end, Some(CaptureEnd::DeviceLost("server gone".into())));
+        assert_eq!(log.frames, 1);
+        assert!(
+            log.warnings[0].contains("server gone"),
+            "{:?}",
+            log.warnings
+        );
+    }
+
+    #[test]
+    fn segments_roll_over_and_the_duration_limit_is_exact() {
+        // 64 KiB segments of 16-bit mono: 32768 frames each.
+        let (log, segments, _dir) = run_spool(Some(70_000), 1 << 16, |tx| {
+            let (mut p, _) = session(tx, Instant::now());
+            let mut n = 0u32;
+            while n < 80_000 {
+                if p.push((n % 100) as f32 / 128.0).is_ok() {
+                    n += 1;
+                } else {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+            drop(p);
+            tx.send(ToSpool::Done).unwrap();
+        });
+        assert_eq!(log.end, Some(CaptureEnd::DurationReached));
+        assert_eq!(log.frames, 70_000);
+        assert_eq!(segments.len(), 3);
+        assert_eq!(
+            log.segments
+                .iter()
+                .map(|s| s.file.as_str())
+                .collect::<Vec<_>>(),
+            ["mic.wav", "mic.002.wav", "mic.003.wav"]
+        );
+        let mut all = Vec::new();
+        for s in &segments {
+            let samples = read_pcm16(&s.path);
+            assert_eq!(samples.len() as u64, s.frames);
+            all.extend(samples);
+        }
+        assert_eq!(all.len(), 70_000);
+        for (i, &s) in all.iter().enumerate() {
+            let want = ((i % 100) as f32 / 128.0 * 32768.0).round() as i16;
+            assert_eq!(s, want, "frame {i}");
+        }
+    }
 }

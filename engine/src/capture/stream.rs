@@ -43,6 +43,8 @@ pub(crate) struct DevicePlan {
     pub host: super::device::AudioHost,
     /// Seconds of audio the ring buffer holds.
     pub ring_seconds: f64,
+    /// Device buffer to ask for (`None`: the host's default).
+    pub device_buffer: Option<Duration>,
     /// Longest silence from the callback before the stream counts as lost.
     pub stall_timeout: Duration,
     /// Longest wait for the first callback of a new stream.
@@ -75,6 +77,14 @@ struct Session {
     started_utc: DateTime<Utc>,
 }
 
+/// The PulseAudio buffer asked for by default. cpal makes the server-side
+/// record buffer exactly one fragment long, and the server silently drops
+/// audio that does not fit: 20 ms fragments lost audio under load on a
+/// 2-core machine, 100 ms did not (even with 8 busy processes), at the cost
+/// of up to 100 ms more latency. PulseAudio's own default (2 s fragments)
+/// would delay every utterance by seconds.
+const PULSE_BUFFER: Duration = Duration::from_millis(100);
+
 /// Builds and starts an input stream on `device` at the given native format.
 fn open_session(
     host: cpal::HostId,
@@ -83,16 +93,21 @@ fn open_session(
     sample_rate: u32,
     channels: u16,
     sample_format: cpal::SampleFormat,
-    ring_seconds: f64,
+    plan: &DevicePlan,
 ) -> Result<(Session, rtrb::Consumer<f32>), CaptureError> {
-    let capacity = ((ring_seconds * f64::from(sample_rate)).ceil() as usize).max(4096)
+    let capacity = ((plan.ring_seconds * f64::from(sample_rate)).ceil() as usize).max(4096)
         * usize::from(channels.max(1));
     let (producer, consumer) = rtrb::RingBuffer::<f32>::new(capacity);
-    // PulseAudio hands data over in 20 ms fragments when asked; its default
-    // is ~2 s fragments, which would delay every utterance by that much.
-    let buffer_size = match host {
-        cpal::HostId::PulseAudio => cpal::BufferSize::Fixed((sample_rate / 50).max(64)),
-        _ => cpal::BufferSize::Default,
+    let buffer = match (plan.device_buffer, host) {
+        (Some(d), _) => Some(d),
+        (None, cpal::HostId::PulseAudio) => Some(PULSE_BUFFER),
+        (None, _) => None,
+    };
+    let buffer_size = match buffer {
+        Some(d) => cpal::BufferSize::Fixed(
+            ((d.as_secs_f64() * f64::from(sample_rate)).round() as u32).max(64),
+        ),
+        None => cpal::BufferSize::Default,
     };
     let config = cpal::StreamConfig {
         channels,
@@ -196,7 +211,7 @@ fn first_open(plan: &DevicePlan) -> Result<((Session, rtrb::Consumer<f32>), Open
         config.sample_rate(),
         config.channels(),
         config.sample_format(),
-        plan.ring_seconds,
+        plan,
     )?;
     let opened = Opened {
         host: host.id(),
@@ -225,7 +240,7 @@ fn reopen(
         opened.sample_rate,
         opened.channels,
         opened.sample_format,
-        plan.ring_seconds,
+        plan,
     )
 }
 
