@@ -525,6 +525,24 @@ fn reads_from_a_stream_that_cannot_seek() {
         FileSource::from_reader("-", std::io::empty()),
         Err(SourceError::Empty { .. })
     ));
+
+    // A named pipe given as a path is read as a stream too.
+    let fifo = dir.path().join("pipe");
+    if Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let flac_bytes = std::fs::read(&flac).unwrap();
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, flac_bytes).unwrap())
+        };
+        let mut src = FileSource::open(&fifo).unwrap();
+        let audio = to_16k(&mut src, ChannelMode::Downmix).remove(0);
+        writer.join().unwrap();
+        assert_eq!(audio, from_pipe);
+    }
 }
 
 #[test]

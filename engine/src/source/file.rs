@@ -1,7 +1,7 @@
 //! [`FileSource`]: a recording decoded with symphonia, packet by packet.
 
 use std::fs::File;
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -105,12 +105,30 @@ impl FileSource {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        let mut source = Self::probe(name, Box::new(file), &hint)?;
-        if meta.is_file() && source.reader.format_info().short_name == "isomp4" {
-            if let Ok(mut f) = File::open(path) {
-                source.start_utc = source.start_utc.or(mp4::creation_time(&mut f));
-                let priming = mp4::audio_priming(&mut f, source.format.sample_rate);
-                source.set_priming(priming.unwrap_or(0));
+        if meta.is_file() {
+            Self::probe_file(name, file, &hint)
+        } else {
+            // A FIFO or device: read it as a stream.
+            Self::probe(name, Box::new(ReadOnlySource::new(file)), &hint)
+        }
+    }
+
+    /// Probes a seekable regular file, first reading the mp4 facts
+    /// symphonia leaves out (creation time, encoder priming).
+    fn probe_file(name: String, mut file: File, hint: &Hint) -> Result<Self, SourceError> {
+        let mp4_time = mp4::creation_time(&mut file);
+        let priming = mp4::audio_priming(&mut file);
+        file.seek(SeekFrom::Start(0)).map_err(|e| SourceError::Io {
+            name: name.clone(),
+            source: e,
+        })?;
+        let mut source = Self::probe(name, Box::new(file), hint)?;
+        if source.reader.format_info().short_name == "isomp4" {
+            source.start_utc = source.start_utc.or(mp4_time);
+            if let Some((media_time, timescale)) = priming {
+                let frames = u128::from(media_time) * u128::from(source.format.sample_rate)
+                    / u128::from(timescale);
+                source.set_priming(u64::try_from(frames).unwrap_or(0));
             }
         }
         Ok(source)
@@ -150,11 +168,13 @@ impl FileSource {
             let stdin = std::io::stdin();
             if let Ok(fd) = stdin.as_fd().try_clone_to_owned() {
                 let file = File::from(fd);
-                if file.metadata().map(|m| m.is_file()).unwrap_or(false) {
-                    if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
-                        return Err(SourceError::Empty { name: "-".into() });
+                if let Ok(meta) = file.metadata() {
+                    if meta.is_file() {
+                        if meta.len() == 0 {
+                            return Err(SourceError::Empty { name: "-".into() });
+                        }
+                        return Self::probe_file("-".into(), file, &Hint::new());
                     }
-                    return Self::probe("-".into(), Box::new(file), &Hint::new());
                 }
             }
         }

@@ -104,10 +104,11 @@ pub(crate) fn creation_time<R: Read + Seek>(reader: &mut R) -> Option<DateTime<U
     Utc.timestamp_opt(unix, 0).single()
 }
 
-/// Leading frames of the first sound track that the edit list says to skip
-/// (encoder priming), converted to `sample_rate`. `None` when the file is
-/// not mp4, has no sound track or no edit list, or the list is malformed.
-pub(crate) fn audio_priming<R: Read + Seek>(reader: &mut R, sample_rate: u32) -> Option<u64> {
+/// Leading media time of the first sound track that the edit list says to
+/// skip (encoder priming), as `(media_time, timescale)`. `None` when the
+/// file is not mp4, has no sound track or no edit list, or the list is
+/// malformed.
+pub(crate) fn audio_priming<R: Read + Seek>(reader: &mut R) -> Option<(u64, u32)> {
     let moov = moov(reader)?;
     let trak = boxes(reader, moov.start, moov.end)
         .into_iter()
@@ -139,9 +140,7 @@ pub(crate) fn audio_priming<R: Read + Seek>(reader: &mut R, sample_rate: u32) ->
         };
         // -1 marks an empty edit (a gap before the media); skip past it.
         if media_time >= 0 {
-            let frames = u128::from(media_time.unsigned_abs()) * u128::from(sample_rate)
-                / u128::from(timescale);
-            return u64::try_from(frames).ok();
+            return Some((media_time.unsigned_abs(), timescale));
         }
         at += entry_len;
     }
@@ -219,15 +218,10 @@ mod tests {
     #[test]
     fn reads_edit_list_priming() {
         let file = sample_file(0, 2112);
-        assert_eq!(audio_priming(&mut Cursor::new(&file), 44_100), Some(2112));
-        assert_eq!(audio_priming(&mut Cursor::new(&file), 22_050), Some(1056));
-        assert_eq!(
-            audio_priming(&mut Cursor::new(&file[..file.len() - 10]), 44_100),
-            None
-        );
-        assert_eq!(
-            audio_priming(&mut Cursor::new(b"RIFF....WAVE".to_vec()), 44_100),
-            None
-        );
+        assert_eq!(audio_priming(&mut Cursor::new(&file)), Some((2112, 44_100)));
+        let cut = &file[..file.len() - 10];
+        assert_eq!(audio_priming(&mut Cursor::new(cut)), None);
+        let wav = b"RIFF....WAVE".to_vec();
+        assert_eq!(audio_priming(&mut Cursor::new(wav)), None);
     }
 }
