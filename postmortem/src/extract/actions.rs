@@ -733,6 +733,16 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
     // Owners from acceptance ("Yep, I'll take that") and from who was asked.
     for d in drafts.iter_mut() {
         let s = &ctx.sents[d.sent];
+        if d.owner.is_some()
+            && d.start == Start::SelfAssigned
+            && d.action_from.is_none()
+            && refers_back(s)
+        {
+            // "I'll have that email out": the task is the one this speaker was asked for.
+            if let Some((_, _, text)) = request_for(ctx, d.sent, d.owner.as_deref()) {
+                d.action_from = Some(text);
+            }
+        }
         if d.owner.is_none() && d.start == Start::SelfAssigned && refers_back(s) {
             if let Some((_, n, text)) = request_for(ctx, d.sent, None) {
                 d.owner = Some(n);

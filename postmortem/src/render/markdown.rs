@@ -241,10 +241,12 @@ pub fn postmortem(r: &IncidentRecord) -> String {
     for d in r.decisions.iter().filter(|d| !d.alternatives.is_empty()) {
         well.push(format!("Options weighed before deciding: {}", d.decision));
     }
-    if r.timeline
-        .iter()
-        .any(|e| e.kind == EventKind::Detection && e.event.to_lowercase().contains("alert"))
-    {
+    let alerted = r.timeline.iter().any(|e| {
+        let t = e.event.to_lowercase();
+        e.kind == EventKind::Detection
+            && (t.contains("alert fired") || t.contains("alert went off") || t.contains("paged"))
+    });
+    if alerted && r.rca.detection_gap.is_none() {
         well.push("An alert detected the problem.".into());
     }
     if well.is_empty() {
