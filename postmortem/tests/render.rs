@@ -267,3 +267,16 @@ fn recordings_of_one_incident_share_a_timeline() {
 fn print_fixture_record() {
     println!("{}", serde_json::to_string_pretty(&record()).unwrap());
 }
+
+#[test]
+fn shipped_example_template_renders() {
+    let r = record();
+    let p = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/one-page.md.j2"
+    ));
+    let out = template::render_file(&p, &r).unwrap();
+    assert!(out.contains("## Follow-ups"));
+    assert!(out.contains("Omar"));
+    assert!(out.contains("13:31"));
+}
