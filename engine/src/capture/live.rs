@@ -248,8 +248,10 @@ pub struct Capture {
 impl Capture {
     /// Opens the device at its native rate, channels and sample format,
     /// creates the spool (never overwriting a file) and starts capturing.
-    /// Returns once the stream is running; audio arrives a moment later
-    /// (see [`CaptureMonitor::first_audio_latency`]).
+    /// Returns once the first audio has arrived (see
+    /// [`CaptureMonitor::first_audio_latency`]; at most
+    /// `first_audio_timeout`, else an error): everything the device hears
+    /// from then on is captured.
     pub fn start(config: CaptureConfig) -> Result<Capture, CaptureError> {
         config.validate()?;
         let spool_path = config.spool_path.clone();

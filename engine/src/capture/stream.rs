@@ -311,8 +311,50 @@ fn supervise(session: &Session, plan: &DevicePlan, stop: &StopHandle) -> Session
     }
 }
 
-/// Spawns the device thread; returns once the first stream is open (or
-/// failed to open), with what was opened.
+/// Waits until the first stream's first callback brings audio.
+fn wait_for_first_audio(
+    session: &Session,
+    opened: &Opened,
+    plan: &DevicePlan,
+    stop: &StopHandle,
+) -> Result<(), CaptureError> {
+    let deadline = Instant::now() + plan.first_audio_timeout;
+    loop {
+        let counters = &session.counters;
+        if counters
+            .frames_in
+            .load(std::sync::atomic::Ordering::Acquire)
+            > 0
+        {
+            return Ok(());
+        }
+        if let Some(reason) = counters.fatal_reason() {
+            return Err(CaptureError::Open {
+                device: opened.device_id.clone(),
+                reason,
+            });
+        }
+        if stop.is_stopped() {
+            return Err(CaptureError::Open {
+                device: opened.device_id.clone(),
+                reason: "stopped before any audio arrived".to_string(),
+            });
+        }
+        if Instant::now() >= deadline {
+            return Err(CaptureError::Open {
+                device: opened.device_id.clone(),
+                reason: format!(
+                    "no audio arrived within {:.0} s",
+                    plan.first_audio_timeout.as_secs_f64()
+                ),
+            });
+        }
+        stop.wait(Duration::from_millis(5));
+    }
+}
+
+/// Spawns the device thread; returns once the first stream is open and
+/// delivering audio (or failed to), with what was opened.
 pub(crate) fn spawn(
     plan: DevicePlan,
     stop: StopHandle,
@@ -329,6 +371,14 @@ pub(crate) fn spawn(
                     return;
                 }
             };
+            // Report ready only once audio flows: from then on nothing the
+            // device hears is missed, and a device that stays silent is an
+            // error now rather than a "lost device" later.
+            if let Err(e) = wait_for_first_audio(&session.0, &opened, &plan, &stop) {
+                retire(session.0);
+                let _ = ready_tx.send(Err(e));
+                return;
+            }
             let _ = ready_tx.send(Ok(opened.clone()));
             run(session, &opened, &plan, &stop, &to_spool);
         })
