@@ -22,6 +22,13 @@
 //!   silence and logged.
 //! * One [`Capture`] per device: a headset mic and the meeting app's output
 //!   monitor are two captures, two spools, two tracks.
+//!
+//! First audio (measured on a PulseAudio null sink, 2-core machine): 0.03 to
+//! 0.05 s after opening when the sink is busy, 1.1 to 1.9 s when it was idle
+//! (the server renders an idle null sink in large blocks); through ALSA's
+//! pulse plugin about 1.9 s. [`Capture::start`] returns only once audio
+//! flows, so nothing said after it returns is missed. Data then arrives in
+//! 100 ms fragments (see [`CaptureConfig::device_buffer`]).
 
 mod callback;
 mod device;
