@@ -307,3 +307,34 @@ fn other_ways_of_saying_it() {
         (Some("Dee"), Some("2026-02-04"))
     );
 }
+
+#[test]
+fn more_follow_up_phrasings() {
+    let r = call(&[
+        (Some("eve"), "Eve here, I'm the incident commander."),
+        (Some("eve"), "We'll roll back the payments worker to version 8.2."),
+        (Some("fin"), "Rolling back now."),
+        (Some("fin"), "Rollback is done and payments are succeeding again."),
+        (Some("eve"), "Todo for Fin: add a smoke test for the payments worker by 5pm, and it should fail on a bad build."),
+        (Some("eve"), "Gus's going to own the release checklist, due the 12th, verified with a dry run."),
+        (Some("eve"), "Let's make sure someone improves the deploy docs."),
+    ]);
+    assert_eq!(r.decisions.len(), 1, "{:#?}", r.decisions);
+    assert_eq!(r.mitigations.len(), 1);
+    assert_eq!(r.mitigations[0].worked, Some(true));
+    assert!(r
+        .evidence
+        .iter()
+        .any(|e| e.kind.as_str() == "release" && e.value == "8.2"));
+    let got = items(&r);
+    assert_eq!(
+        got,
+        vec![
+            (Some("Fin".into()), Some("2026-02-04".into()), false),
+            (Some("Gus".into()), Some("2026-02-12".into()), false),
+            (None, None, true),
+        ],
+        "{:#?}",
+        r.action_items
+    );
+}

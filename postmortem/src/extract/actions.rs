@@ -168,10 +168,37 @@ fn is_acceptance(s: &Sentence) -> bool {
         || n.contains("sounds good")
 }
 
+/// A name nobody used before, in an unmistakable ownership phrase:
+/// "Gus owns…", "Gus's going to own…", "Gus will take…", "Gus to own…".
+fn unknown_owner(t: &[crate::text::Token], i: usize, names: &[String]) -> Option<String> {
+    if !people::name_like(&t[i], names)
+        || (i > 0
+            && !t[i - 1].is_punct()
+            && !matches!(
+                t[i - 1].lower.as_str(),
+                "and" | "so" | "then" | "item" | "for" | "okay"
+            ))
+    {
+        return None;
+    }
+    let next: Vec<&str> = t[i + 1..]
+        .iter()
+        .take(4)
+        .map(|x| x.lower.as_str())
+        .collect();
+    let owning = matches!(next.first(), Some(&"owns") | Some(&"takes"))
+        || next.iter().take(4).any(|w| matches!(*w, "own" | "take"))
+            && matches!(
+                next.first(),
+                Some(&"will") | Some(&"to") | Some(&"going") | Some(&"is")
+            );
+    owning.then(|| t[i].text.trim_end_matches("'s").to_string())
+}
+
 fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
     let t = &s.toks;
     for i in 0..t.len() {
-        let Some(n) = people::name_at(&t[i], names) else {
+        let Some(n) = people::name_at(&t[i], names).or_else(|| unknown_owner(t, i, names)) else {
             continue;
         };
         let next: Vec<&str> = t[i + 1..]
@@ -184,6 +211,7 @@ fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
         let owns = matches!(
             next.first(),
             Some(&"owns")
+                | Some(&"going")
                 | Some(&"takes")
                 | Some(&"has")
                 | Some(&"to")
@@ -194,7 +222,18 @@ fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
             && next.get(1) != Some(&"taking")
             && next.get(1) != Some(&"owning"));
         let for_marker = prev == "for"
-            && (prev2 == "item" || prev2 == "items" || prev2 == "up" || prev2 == "ups")
+            && matches!(
+                prev2,
+                "item"
+                    | "items"
+                    | "up"
+                    | "ups"
+                    | "todo"
+                    | "step"
+                    | "steps"
+                    | "followup"
+                    | "follow-up"
+            )
             || prev == "to"
                 && matches!(
                     prev2,

@@ -98,7 +98,7 @@ pub static VERIFICATION: LazyLock<Regex> = LazyLock::new(|| {
 /// Goals nobody can measure.
 pub static UNMEASURABLE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(improve|improving|better|smarter|more robust|look into|looking into|revisit|consider|discuss|some kind of|figure out|think about|explore|rethink|in general|more generally|somehow)\b",
+        r"\b(improve|improves|improving|better|smarter|more robust|look into|looking into|revisit|consider|discuss|some kind of|figure out|think about|explore|rethink|in general|more generally|somehow)\b",
     )
 });
 

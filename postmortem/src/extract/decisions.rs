@@ -84,7 +84,7 @@ pub fn imperative_at(s: &Sentence, names: &[String]) -> Option<usize> {
     if w == "let's" || w == "lets" {
         return Some(i);
     }
-    if w == "we"
+    if (w == "we" || w == "we'll")
         && words
             .get(i + 1)
             .is_some_and(|v| IMPERATIVE.contains(v) || *v == "do" || *v == "roll")

@@ -163,13 +163,14 @@ fn not_name(lower: &str, known: &[String]) -> bool {
     NOT_NAMES.contains(&lower)
 }
 
-/// Whether a token could be a person's name.
-fn name_like(t: &Token, known: &[String]) -> bool {
+/// Whether a token could be a person's name (capitalised, not a common word).
+pub fn name_like(t: &Token, known: &[String]) -> bool {
+    let bare = t.text.trim_end_matches("'s");
     t.is_capitalised()
-        && t.text.chars().all(|c| c.is_alphabetic() || c == '-')
+        && bare.chars().all(|c| c.is_alphabetic() || c == '-')
         && t.text.chars().count() >= 2
         && !(t.text.len() <= 3 && t.text.chars().all(|c| c.is_uppercase()))
-        && !not_name(&t.lower, known)
+        && !not_name(t.lower.trim_end_matches("'s"), known)
 }
 
 /// A self-introduction in a sentence: the name the speaker gave, and a role if said.

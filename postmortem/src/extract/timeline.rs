@@ -51,7 +51,7 @@ static HANDOFF: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RECOVERY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(recovery confirmed|confirm(ed)? recovery|calling (it )?(recovery|recovered|mitigated|resolved)|calling recovery|we've recovered|fully recovered|back to normal|which is our normal|is our normal|back down to|can load \w+ again|working again|mitigated at|resolved at|recovered at)\b",
+        r"\b(recovery confirmed|confirm(ed)? recovery|calling (it )?(recovery|recovered|mitigated|resolved)|calling recovery|we've recovered|fully recovered|back to normal|which is our normal|is our normal|back down to|can load \w+ again|working again|mitigated at|resolved at|recovered at|back to baseline|back at baseline|service is restored|fully restored)\b",
     )
 });
 static MONITORING: LazyLock<Regex> = LazyLock::new(|| {

@@ -192,6 +192,19 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
                 continue;
             }
         }
+        // "by 5pm", "before 17:00": a time of day is a deadline today.
+        if DEADLINE.contains(&get(i.wrapping_sub(1))) {
+            if let Some(n) = tokens.get(i).and_then(|t| t.num_ref()) {
+                let ampm = matches!(get(i + 1), "am" | "pm");
+                if (ampm && n.groups.len() == 1) || n.seps.first() == Some(&crate::text::Sep::Colon)
+                {
+                    let end = if ampm { i + 2 } else { i + 1 };
+                    push(i, end, today, &mut out);
+                    i = end;
+                    continue;
+                }
+            }
+        }
         match w {
             "today" | "tonight" | "eod" | "cob" => {
                 push(i, i + 1, today, &mut out);
