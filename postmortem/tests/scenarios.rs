@@ -77,3 +77,46 @@ fn score_engine_transcripts_when_given() {
         }
     }
 }
+
+/// The briefs of the scenario records only use the records' own numbers and
+/// times, the executive brief stays under 120 words, and the support brief
+/// names nobody.
+#[test]
+fn scenario_briefs_agree_with_their_records() {
+    let Some(dir) = scenarios() else { return };
+    for p in eval::scenario_files(&dir).unwrap() {
+        let sc = eval::read_scenario(&p).unwrap();
+        let r = dir.join("rendered").join(format!("{}.ref.json", sc.id));
+        let call = hotwash_postmortem::load_transcripts(&[&r], None).unwrap();
+        let rec = hotwash_postmortem::build_record(&call, &Default::default());
+        let json = serde_json::to_string(&rec).unwrap();
+        use hotwash_postmortem::render::briefs;
+        let exec = briefs::executive(&rec);
+        assert!(briefs::word_count(&exec) < 120, "{exec}");
+        for b in [exec, briefs::engineering(&rec), briefs::support(&rec)] {
+            let mut cur = String::new();
+            for c in b.chars().chain(std::iter::once(' ')) {
+                if c.is_ascii_digit() || (c == '.' && !cur.is_empty()) {
+                    cur.push(c);
+                } else if !cur.is_empty() {
+                    let n = cur.trim_end_matches('.').to_string();
+                    assert!(
+                        json.contains(&n),
+                        "{}: brief number {n} not in the record",
+                        sc.id
+                    );
+                    cur.clear();
+                }
+            }
+        }
+        let support = briefs::support(&rec);
+        for s in &rec.speakers {
+            assert!(
+                !support.contains(&s.name),
+                "{}: support brief names {}",
+                sc.id,
+                s.name
+            );
+        }
+    }
+}
