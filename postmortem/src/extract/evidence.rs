@@ -141,6 +141,10 @@ fn release(toks: &[Token], out: &mut Vec<Found>) {
         } else {
             match n.version() {
                 Some(v) => v,
+                // "Release 4:18": whisper wrote the version like a time.
+                None if keyword && n.groups.len() == 2 && n.seps == [Sep::Colon] => {
+                    n.groups.join(".")
+                }
                 None => continue,
             }
         };
@@ -678,6 +682,7 @@ mod tests {
         for text in [
             "Version five twelve shipped at noon, the deploy number is K 4 4 0 9.",
             "Version 5.12 shipped, deploy id K-4-4-0-9.",
+            "Release 5:12 shipped, deploy ID k 4409.",
             "version five point twelve shipped. Deploy ID: K4409",
         ] {
             let v = vals(text);
