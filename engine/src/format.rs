@@ -189,7 +189,11 @@ impl<W: Write> Sink for SubtitleSink<W> {
             SubtitleFormat::Srt => (',', u.speaker.as_ref().map(|s| format!("{s}: "))),
             SubtitleFormat::Vtt => ('.', u.speaker.as_ref().map(|s| format!("<v {s}>"))),
         };
-        let end = if u.end > u.start { u.end } else { u.start + 0.5 };
+        let end = if u.end > u.start {
+            u.end
+        } else {
+            u.start + 0.5
+        };
         writeln!(self.out, "{}", self.count)?;
         writeln!(self.out, "{} --> {}", clock(u.start, sep), clock(end, sep))?;
         writeln!(self.out, "{}{}\n", speaker.unwrap_or_default(), u.text)?;

@@ -263,10 +263,24 @@ impl std::fmt::Debug for Pipeline {
 
 /// What flows from the tracks and workers to the ordering thread.
 enum Event {
-    Dispatched { track: usize, seq: u64, start: f64 },
-    Watermark { track: usize, time: f64 },
-    TrackDone { track: usize },
-    Result { track: usize, seq: u64, result: Result<WindowResult, EngineError>, speech: f64 },
+    Dispatched {
+        track: usize,
+        seq: u64,
+        start: f64,
+    },
+    Watermark {
+        track: usize,
+        time: f64,
+    },
+    TrackDone {
+        track: usize,
+    },
+    Result {
+        track: usize,
+        seq: u64,
+        result: Result<WindowResult, EngineError>,
+        speech: f64,
+    },
     Warning(String),
     Failed(EngineError),
 }
@@ -654,7 +668,7 @@ impl Front {
         } else {
             ChannelMode::Downmix
         };
-        let mut resampler = Resampler::new(self.format.clone(), mode)?;
+        let mut resampler = Resampler::new(self.format, mode)?;
         let mut segmenters: Vec<Segmenter> = Vec::with_capacity(self.n_streams);
         let mut packers: Vec<WindowPacker> = (0..self.n_streams)
             .map(|s| WindowPacker::new(self.first_stream + s, self.packer))

@@ -53,7 +53,8 @@ impl Reorder {
         match q.pending.get_mut(&seq) {
             Some(entry) => entry.1 = Some(drafts.into()),
             None => {
-                q.pending.insert(seq, (f64::NEG_INFINITY, Some(drafts.into())));
+                q.pending
+                    .insert(seq, (f64::NEG_INFINITY, Some(drafts.into())));
             }
         }
     }

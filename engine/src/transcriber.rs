@@ -88,12 +88,11 @@ impl Model {
         crate::quiet_whisper_logs();
         let mut params = WhisperContextParameters::default();
         params.use_gpu(false);
-        let ctx = WhisperContext::new_with_params(path, params).map_err(|e| {
-            EngineError::ModelLoad {
+        let ctx =
+            WhisperContext::new_with_params(path, params).map_err(|e| EngineError::ModelLoad {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         let multilingual = ctx.is_multilingual();
         Ok(Arc::new(Self {
             ctx,
@@ -155,7 +154,9 @@ pub struct WindowResult {
 /// Closes a run of words (with their piece and segments' scores) into a
 /// draft, unless it holds no word-like text.
 fn push_draft(drafts: &mut Vec<(usize, usize, Draft)>, group: Vec<(usize, RawWord, f32, f32)>) {
-    let (Some(first_piece), Some(last_piece)) = (group.first().map(|g| g.0), group.last().map(|g| g.0)) else {
+    let (Some(first_piece), Some(last_piece)) =
+        (group.first().map(|g| g.0), group.last().map(|g| g.0))
+    else {
         return;
     };
     let text: String = group.iter().map(|(_, w, ..)| w.text.as_str()).collect();
@@ -381,6 +382,24 @@ impl Worker {
             if words.is_empty() {
                 continue;
             }
+            // Whisper's segment timestamps are more reliable than its token
+            // timestamps: a segment lying mostly inside one speech piece
+            // belongs to it entirely.
+            let (s0, s1) = (
+                segment.start_timestamp() as f64 / 100.0,
+                segment.end_timestamp() as f64 / 100.0,
+            );
+            if let Some(home) = dominant_piece(window, s0, s1) {
+                let piece = &window.pieces[home];
+                for (p, w) in words.iter_mut() {
+                    if *p != home {
+                        *p = home;
+                        let (t0, t1) = piece.track_span();
+                        w.start = w.start.clamp(t0, t1);
+                        w.end = w.end.clamp(w.start, t1);
+                    }
+                }
+            }
             let avg_logprob = logprob_sum / logprob_n.max(1) as f32;
             if guard.is_hallucination(no_speech, avg_logprob) {
                 result.dropped += 1;
@@ -429,6 +448,25 @@ impl Worker {
         result.drafts = anchor_to_speech(window, drafts);
         result
     }
+}
+
+/// The piece holding at least 60% of the window span `s0..s1` (seconds), if any.
+fn dominant_piece(window: &Window, s0: f64, s1: f64) -> Option<usize> {
+    let len = s1 - s0;
+    if len <= 0.0 {
+        return None;
+    }
+    window
+        .pieces
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (w0, w1) = p.window_span();
+            (i, (s1.min(w1) - s0.max(w0)).max(0.0))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|&(_, overlap)| overlap >= 0.6 * len)
+        .map(|(i, _)| i)
 }
 
 /// Maps a word built from tokens (bytes, t0, t1 in 10 ms units, probability

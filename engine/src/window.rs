@@ -121,7 +121,7 @@ impl Default for PackerConfig {
     fn default() -> Self {
         Self {
             max_window_s: 29.0,
-            gap_s: 1.0,
+            gap_s: 1.5,
             max_hold_s: None,
         }
     }
@@ -234,9 +234,12 @@ mod tests {
     fn collect(packer: &mut WindowPacker, segs: &[(u64, usize)]) -> Vec<Window> {
         let mut out = Vec::new();
         for &(start, len) in segs {
-            packer.push(start, &vec![0.5; len], (start, start + len as u64), &mut |w| {
-                out.push(w)
-            });
+            packer.push(
+                start,
+                &vec![0.5; len],
+                (start, start + len as u64),
+                &mut |w| out.push(w),
+            );
         }
         packer.flush(&mut |w| out.push(w));
         out
@@ -250,10 +253,13 @@ mod tests {
         assert_eq!(wins.len(), 1);
         let w = &wins[0];
         assert_eq!(w.pieces.len(), 2);
-        // 2 s of speech, 1 s gap, then the second piece.
+        // 2 s of speech, 1.5 s gap, then the second piece.
         let second = w.pieces[1];
-        assert_eq!(second.window_offset, 3 * SAMPLE_RATE as usize);
-        assert!((second.to_track_time(3.5) - 10.5).abs() < 1e-9);
+        assert_eq!(
+            second.window_offset,
+            3 * SAMPLE_RATE as usize + SAMPLE_RATE as usize / 2
+        );
+        assert!((second.to_track_time(4.0) - 10.5).abs() < 1e-9);
         assert!((w.pieces[0].to_track_time(0.5) - 1.5).abs() < 1e-9);
     }
 

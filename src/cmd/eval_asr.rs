@@ -31,7 +31,9 @@ pub struct EvalAsrArgs {
     pub engine: EngineArgs,
 }
 
-const AUDIO_EXT: &[&str] = &["wav", "flac", "mp3", "ogg", "opus", "m4a", "mp4", "webm", "aac"];
+const AUDIO_EXT: &[&str] = &[
+    "wav", "flac", "mp3", "ogg", "opus", "m4a", "mp4", "webm", "aac",
+];
 
 /// One recording and its reference.
 #[derive(Debug, Clone)]
@@ -87,7 +89,8 @@ fn strip_label(line: &str) -> &str {
         let words: Vec<&str> = l.split_whitespace().collect();
         let looks_like_label = !l.is_empty()
             && words.len() <= 2
-            && l.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '_' || c == '-');
+            && l.chars()
+                .all(|c| c.is_alphanumeric() || c == ' ' || c == '_' || c == '-');
         if looks_like_label {
             return rest.trim();
         }
@@ -222,7 +225,11 @@ fn transcribe_case(pipeline: &Pipeline, case: &Case) -> Result<(String, f64, f64
             }
         }
         by_track.sort_by_key(|(t, _)| t != "left");
-        by_track.into_iter().map(|(_, s)| s).collect::<Vec<_>>().join(" ")
+        by_track
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect::<Vec<_>>()
+            .join(" ")
     } else {
         sink.utterances
             .iter()

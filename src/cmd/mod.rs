@@ -4,6 +4,7 @@ pub mod devices;
 pub mod eval_asr;
 pub mod eval_postmortem;
 pub mod interrupt;
+pub mod live;
 pub mod models;
 pub mod postmortem;
 pub mod progress;

@@ -26,7 +26,11 @@ fn render(p: &Progress, started: Instant) -> String {
             let frac = (done / total).clamp(0.0, 1.0);
             let width = 30;
             let filled = (frac * width as f64).round() as usize;
-            let eta = if speed > 0.0 { (total - done).max(0.0) / speed } else { 0.0 };
+            let eta = if speed > 0.0 {
+                (total - done).max(0.0) / speed
+            } else {
+                0.0
+            };
             format!(
                 "[{}{}] {} / {}  {:.0}× realtime  ETA {}  queue {}",
                 "=".repeat(filled),

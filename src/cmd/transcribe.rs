@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use hotwash_engine::format::{
     BoxedSink, JsonLinesSink, JsonSink, SubtitleFormat, SubtitleSink, TeeSink, TextSink,
 };
-use hotwash_engine::pipeline::{Pipeline, Track};
+use hotwash_engine::pipeline::{Packing, Pipeline, Track};
 use hotwash_engine::source::{AudioSource, FileSource, RawPcmSource, RawSampleFormat};
 use hotwash_engine::transcriber::{AudioContext, Decoding, Model, TranscriberConfig};
 use hotwash_engine::vad::VadConfig;
@@ -129,6 +129,26 @@ pub struct TranscribeArgs {
     /// No progress bar or notes on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Capture live from audio input devices instead of reading files.
+    #[arg(long)]
+    pub live: bool,
+    /// Input device for --live (repeatable: each device becomes a track;
+    /// see `hotwash devices`). Default: the default input.
+    #[arg(long = "device", value_name = "NAME")]
+    pub devices: Vec<String>,
+    /// Incident directory for --live: the raw capture is spooled here
+    /// (synced every second) with the transcript beside it.
+    #[arg(long = "out", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Stop --live after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Stop --live after this many seconds without speech.
+    #[arg(long, value_name = "SECS")]
+    pub stop_after_silence: Option<f64>,
+    /// Keep reopening a lost device (--live), marking the gap.
+    #[arg(long)]
+    pub reconnect: bool,
 }
 
 /// Resolves `--model` to a ggml file: a path is verified as a whisper.cpp
@@ -164,7 +184,7 @@ fn open_source(arg: &str, args: &TranscribeArgs) -> Result<Box<dyn AudioSource>>
         return Ok(Box::new(src));
     }
     if arg == "-" {
-        return Ok(Box::new(FileSource::from_reader("-", Box::new(io::stdin()))?));
+        return Ok(Box::new(FileSource::stdin()?));
     }
     Ok(Box::new(FileSource::open(Path::new(arg))?))
 }
@@ -176,9 +196,10 @@ pub fn open_tracks(args: &TranscribeArgs) -> Result<Vec<Track>> {
         let name = if args.files.len() + args.tracks.len() == 1 {
             "main".to_string()
         } else {
-            Path::new(f)
-                .file_stem()
-                .map_or_else(|| format!("track{}", i + 1), |s| s.to_string_lossy().into_owned())
+            Path::new(f).file_stem().map_or_else(
+                || format!("track{}", i + 1),
+                |s| s.to_string_lossy().into_owned(),
+            )
         };
         let mut t = Track::new(name, open_source(f, args)?);
         t.split_channels = args.split_channels;
@@ -213,6 +234,17 @@ pub fn build_pipeline(
     start_time: Option<DateTime<Utc>>,
     quiet: bool,
 ) -> Result<Pipeline> {
+    build_pipeline_for(args, model, start_time, quiet, Packing::Full)
+}
+
+/// [`build_pipeline`] with a packing policy (eager for live capture).
+pub fn build_pipeline_for(
+    args: &EngineArgs,
+    model: Arc<Model>,
+    start_time: Option<DateTime<Utc>>,
+    quiet: bool,
+    packing: Packing,
+) -> Result<Pipeline> {
     let vad = match args.vad {
         VadKind::Webrtc => VadConfig::WebRtc {
             aggressiveness: args.vad_level,
@@ -232,7 +264,11 @@ pub fn build_pipeline(
         },
         ..TranscriberConfig::default()
     };
-    let mut b = Pipeline::builder().model(model).transcriber(config).vad(vad);
+    let mut b = Pipeline::builder()
+        .model(model)
+        .transcriber(config)
+        .vad(vad)
+        .packing(packing);
     if let Some(w) = args.workers {
         b = b.workers(w);
     }
@@ -266,7 +302,8 @@ pub fn run_with_ui<S: Sink>(
 ) -> Result<(Summary, bool)> {
     let stop = pipeline.stop_handle();
     crate::cmd::interrupt::on_ctrl_c(Arc::clone(&stop));
-    let bar = (!quiet && io::stderr().is_terminal()).then(|| ProgressBar::start(pipeline.progress()));
+    let bar =
+        (!quiet && io::stderr().is_terminal()).then(|| ProgressBar::start(pipeline.progress()));
     let result = pipeline.run(tracks, sink);
     if let Some(bar) = bar {
         bar.finish();
@@ -277,14 +314,23 @@ pub fn run_with_ui<S: Sink>(
 
 /// Runs `transcribe`; returns the process exit code.
 pub fn run(args: TranscribeArgs) -> Result<i32> {
+    if args.live {
+        return crate::cmd::live::run(args);
+    }
     let tracks = open_tracks(&args)?;
     let model = resolve_model(&args.engine.model, args.quiet)?;
-    let start = args.start_time.as_deref().map(parse_start_time).transpose()?;
+    let start = args
+        .start_time
+        .as_deref()
+        .map(parse_start_time)
+        .transpose()?;
     let pipeline = build_pipeline(&args.engine, Model::load(&model)?, start, args.quiet)?;
     let out: Box<dyn Write + Send> = match &args.output {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("{}: cannot create output file", p.display()))?,
-        )),
+        Some(p) => {
+            Box::new(BufWriter::new(File::create(p).with_context(|| {
+                format!("{}: cannot create output file", p.display())
+            })?))
+        }
         None => Box::new(io::stdout()),
     };
     let mut sink = TeeSink::new(vec![make_sink(args.format, out)]);

@@ -39,9 +39,26 @@ pub fn normalize(text: &str) -> Vec<String> {
 
 fn unit(w: &str) -> Option<u64> {
     const UNITS: [&str; 20] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-        "eighteen", "nineteen",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
     ];
     if w == "oh" {
         return None;
@@ -53,7 +70,9 @@ fn tens(w: &str) -> Option<u64> {
     const TENS: [&str; 8] = [
         "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
     ];
-    TENS.iter().position(|t| *t == w).map(|i| 20 + 10 * i as u64)
+    TENS.iter()
+        .position(|t| *t == w)
+        .map(|i| 20 + 10 * i as u64)
 }
 
 /// Replaces runs of English number words by their digits.
@@ -173,8 +192,14 @@ mod tests {
 
     #[test]
     fn number_formats_agree() {
-        assert_eq!(wer("about forty percent of requests", "About 40% of requests."), 0.0);
-        assert_eq!(wer("Release four eighteen went out", "Release 4.18 went out"), 0.0);
+        assert_eq!(
+            wer("about forty percent of requests", "About 40% of requests."),
+            0.0
+        );
+        assert_eq!(
+            wer("Release four eighteen went out", "Release 4.18 went out"),
+            0.0
+        );
         assert_eq!(wer("Deploy ID is D 7 7 4 1.", "Deploy ID is D7741."), 0.0);
         assert_eq!(wer("two hundred and fifty tickets", "250 tickets"), 0.0);
         assert_eq!(wer("nine o'clock", "9 o'clock"), 0.0);
@@ -188,6 +213,12 @@ mod tests {
         assert_eq!(wer("", "a"), 1.0);
         let mut c = WerCount::of("a b", "a b");
         c += WerCount::of("a b", "b");
-        assert_eq!(c, WerCount { errors: 1, words: 4 });
+        assert_eq!(
+            c,
+            WerCount {
+                errors: 1,
+                words: 4
+            }
+        );
     }
 }
