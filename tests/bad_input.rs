@@ -29,9 +29,18 @@ fn assert_clean_failure(path: &Path) {
     let o = transcribe(&["-q", s(path)]);
     let err = stderr(&o);
     assert!(!o.status.success(), "{} should fail", path.display());
-    assert!(!err.contains("panicked"), "panic on {}: {err}", path.display());
+    assert!(
+        !err.contains("panicked"),
+        "panic on {}: {err}",
+        path.display()
+    );
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one line expected for {}: {err}", path.display());
+    assert_eq!(
+        lines.len(),
+        1,
+        "one line expected for {}: {err}",
+        path.display()
+    );
     let name = path.file_name().unwrap().to_str().unwrap();
     assert!(lines[0].contains(name), "error must name the file: {err}");
 }
@@ -65,7 +74,11 @@ fn random_bytes_and_text_named_wav() {
     std::fs::write(&p, &bytes).unwrap();
     assert_clean_failure(&p);
     let t = d.path().join("notes.wav");
-    std::fs::write(&t, "Action items from the bridge call:\n- fix the pool size\n").unwrap();
+    std::fs::write(
+        &t,
+        "Action items from the bridge call:\n- fix the pool size\n",
+    )
+    .unwrap();
     assert_clean_failure(&t);
 }
 
@@ -100,7 +113,16 @@ fn video_without_audio_track() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("screen-share.mp4");
     let made = std::process::Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-f", "lavfi", "-i", "testsrc=d=1:s=64x48", "-c:v", "mpeg4"])
+        .args([
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=d=1:s=64x48",
+            "-c:v",
+            "mpeg4",
+        ])
         .arg(&p)
         .status();
     if !made.is_ok_and(|s| s.success()) {
@@ -119,15 +141,23 @@ fn truncated_file_keeps_what_decoded() {
     let o = transcribe(&["-f", "json", s(&p)]);
     let err = stderr(&o);
     assert!(!err.contains("panicked"), "{err}");
-    assert!(o.status.success(), "truncated input keeps its transcript: {err}");
-    assert!(err.contains("cut-off.flac"), "a warning names the file: {err}");
+    assert!(
+        o.status.success(),
+        "truncated input keeps its transcript: {err}"
+    );
+    assert!(
+        err.contains("cut-off.flac"),
+        "a warning names the file: {err}"
+    );
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!doc["utterances"].as_array().unwrap().is_empty());
 }
 
 #[test]
 fn missing_model_is_a_clear_error() {
-    let Some(audio) = shared("real/jfk.wav") else { return };
+    let Some(audio) = shared("real/jfk.wav") else {
+        return;
+    };
     let o = transcribe(&["-q", "--model", "/nonexistent/ggml-custom.bin", s(&audio)]);
     let err = stderr(&o);
     assert!(!o.status.success());
@@ -138,7 +168,9 @@ fn missing_model_is_a_clear_error() {
 
 #[test]
 fn foreign_model_file_is_a_clear_error() {
-    let Some(audio) = shared("real/jfk.wav") else { return };
+    let Some(audio) = shared("real/jfk.wav") else {
+        return;
+    };
     let d = tempfile::tempdir().unwrap();
     let m = d.path().join("not-a-model.bin");
     std::fs::write(&m, vec![7u8; 4096]).unwrap();

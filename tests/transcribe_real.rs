@@ -7,7 +7,9 @@ use hotwash::eval::wer::wer;
 
 #[test]
 fn jfk_is_exact() {
-    let Some(audio) = shared("real/jfk.wav") else { return };
+    let Some(audio) = shared("real/jfk.wav") else {
+        return;
+    };
     let reference = std::fs::read_to_string(audio.with_extension("txt")).unwrap();
     let o = transcribe(&["-q", "-f", "json", s(&audio)]);
     let doc = transcript(&o);
@@ -17,7 +19,9 @@ fn jfk_is_exact() {
 
 #[test]
 fn librivox_within_ten_percent() {
-    let Some(audio) = shared("real/librivox_sense_and_sensibility.wav") else { return };
+    let Some(audio) = shared("real/librivox_sense_and_sensibility.wav") else {
+        return;
+    };
     let reference = std::fs::read_to_string(audio.with_extension("txt")).unwrap();
     let doc = transcript(&transcribe(&["-q", "-f", "json", s(&audio)]));
     let hyp = text_of(&doc);
@@ -27,9 +31,17 @@ fn librivox_within_ten_percent() {
 
 #[test]
 fn split_channels_gives_each_channel_its_speaker() {
-    let Some(audio) = shared("real/stereo_one_speaker_per_channel.wav") else { return };
+    let Some(audio) = shared("real/stereo_one_speaker_per_channel.wav") else {
+        return;
+    };
     let reference = std::fs::read_to_string(audio.with_extension("txt")).unwrap();
-    let doc = transcript(&transcribe(&["-q", "--split-channels", "-f", "json", s(&audio)]));
+    let doc = transcript(&transcribe(&[
+        "-q",
+        "--split-channels",
+        "-f",
+        "json",
+        s(&audio),
+    ]));
     for side in ["left", "right"] {
         let want = reference
             .lines()
@@ -43,7 +55,10 @@ fn split_channels_gives_each_channel_its_speaker() {
             .filter_map(|u| u["text"].as_str())
             .collect();
         let got = got.join(" ");
-        assert!(wer(want, &got) <= 0.25, "{side}: want {want:?}, got {got:?}");
+        assert!(
+            wer(want, &got) <= 0.25,
+            "{side}: want {want:?}, got {got:?}"
+        );
     }
 }
 
@@ -57,7 +72,11 @@ fn long_quiet_recording_keeps_time() {
     let doc = transcript(&transcribe(&["-q", "-f", "json", s(&audio)]));
     let utts = doc["utterances"].as_array().unwrap();
     let turns = reference["turns"].as_array().unwrap();
-    assert_eq!(utts.len(), turns.len(), "one utterance per remark: {utts:#?}");
+    assert_eq!(
+        utts.len(),
+        turns.len(),
+        "one utterance per remark: {utts:#?}"
+    );
     for (u, t) in utts.iter().zip(turns) {
         let (us, ue) = (u["start"].as_f64().unwrap(), u["end"].as_f64().unwrap());
         let (ts, te) = (t["start"].as_f64().unwrap(), t["end"].as_f64().unwrap());
@@ -72,23 +91,53 @@ fn long_quiet_recording_keeps_time() {
 #[test]
 fn four_workers_equal_one() {
     let audio = fixture("audio/db-failover.flac");
-    let one = transcribe(&["-q", "-f", "jsonl", "--workers", "1", "--threads", "1", s(&audio)]);
-    let four = transcribe(&["-q", "-f", "jsonl", "--workers", "4", "--threads", "1", s(&audio)]);
-    assert!(one.status.success() && four.status.success(), "{}", stderr(&four));
+    let one = transcribe(&[
+        "-q",
+        "-f",
+        "jsonl",
+        "--workers",
+        "1",
+        "--threads",
+        "1",
+        s(&audio),
+    ]);
+    let four = transcribe(&[
+        "-q",
+        "-f",
+        "jsonl",
+        "--workers",
+        "4",
+        "--threads",
+        "1",
+        s(&audio),
+    ]);
+    assert!(
+        one.status.success() && four.status.success(),
+        "{}",
+        stderr(&four)
+    );
     assert!(!stdout(&one).trim().is_empty());
     assert_eq!(stdout(&one), stdout(&four));
 }
 
 #[test]
 fn tracks_carry_their_speakers_on_one_timeline() {
-    let t = |n: &str| format!("{n}={}", s(&fixture(&format!("audio/db-failover.tracks/{n}.flac"))));
+    let t = |n: &str| {
+        format!(
+            "{n}={}",
+            s(&fixture(&format!("audio/db-failover.tracks/{n}.flac")))
+        )
+    };
     let (rosa, ken, ian) = (t("rosa"), t("ken"), t("ian"));
     let doc = transcript(&transcribe(&[
         "-q", "-f", "json", "--track", &rosa, "--track", &ken, "--track", &ian,
     ]));
     let utts = doc["utterances"].as_array().unwrap();
     let starts: Vec<f64> = utts.iter().map(|u| u["start"].as_f64().unwrap()).collect();
-    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "not in time order: {starts:?}");
+    assert!(
+        starts.windows(2).all(|w| w[0] <= w[1]),
+        "not in time order: {starts:?}"
+    );
     let reference: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(fixture("audio/db-failover.ref.json")).unwrap(),
     )
@@ -96,7 +145,9 @@ fn tracks_carry_their_speakers_on_one_timeline() {
     // Every reference turn is found, with its speaker, near its time.
     for turn in reference["turns"].as_array().unwrap() {
         let ts = turn["start"].as_f64().unwrap();
-        let hit = utts.iter().find(|u| (u["start"].as_f64().unwrap() - ts).abs() < 1.0);
+        let hit = utts
+            .iter()
+            .find(|u| (u["start"].as_f64().unwrap() - ts).abs() < 1.0);
         let hit = hit.unwrap_or_else(|| panic!("no utterance near {ts}: {}", turn["text"]));
         assert_eq!(hit["speaker"], turn["speaker"], "{}", turn["text"]);
     }
@@ -130,9 +181,16 @@ fn output_formats() {
 
 #[test]
 fn start_time_gives_wall_clock() {
-    let Some(audio) = shared("real/jfk.wav") else { return };
+    let Some(audio) = shared("real/jfk.wav") else {
+        return;
+    };
     let doc = transcript(&transcribe(&[
-        "-q", "-f", "json", "--start-time", "2026-03-14T09:02:00Z", s(&audio),
+        "-q",
+        "-f",
+        "json",
+        "--start-time",
+        "2026-03-14T09:02:00Z",
+        s(&audio),
     ]));
     assert_eq!(doc["recording"]["start_utc"], "2026-03-14T09:02:00Z");
     let w = doc["utterances"][0]["wall_start"].as_str().unwrap();
@@ -141,7 +199,9 @@ fn start_time_gives_wall_clock() {
 
 #[test]
 fn stdin_file_and_raw_pcm() {
-    let Some(audio) = shared("real/jfk.wav") else { return };
+    let Some(audio) = shared("real/jfk.wav") else {
+        return;
+    };
     let reference = std::fs::read_to_string(audio.with_extension("txt")).unwrap();
     let bytes = std::fs::read(&audio).unwrap();
     let run = |args: &[&str], input: &[u8]| {
@@ -160,7 +220,18 @@ fn stdin_file_and_raw_pcm() {
     assert_eq!(wer(&reference, &text_of(&doc)), 0.0);
     // jfk.wav is 16 kHz mono s16le after a 44-byte header.
     let doc = transcript(&run(
-        &["-q", "-f", "json", "--raw", "s16le", "--rate", "16000", "--channels", "1", "-"],
+        &[
+            "-q",
+            "-f",
+            "json",
+            "--raw",
+            "s16le",
+            "--rate",
+            "16000",
+            "--channels",
+            "1",
+            "-",
+        ],
         &bytes[44..],
     ));
     assert!(wer(&reference, &text_of(&doc)) <= 0.05);

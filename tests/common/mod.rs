@@ -38,7 +38,10 @@ pub fn bin(name: &str) -> Command {
 
 /// Runs `transcribe ARGS…` and returns its output.
 pub fn transcribe(args: &[&str]) -> Output {
-    bin("transcribe").args(args).output().expect("run transcribe")
+    bin("transcribe")
+        .args(args)
+        .output()
+        .expect("run transcribe")
 }
 
 /// stdout as text.
