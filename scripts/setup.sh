@@ -14,6 +14,7 @@ demo=1
 # odd media files).
 pkgs=(build-essential cmake clang libclang-dev pkg-config libasound2-dev
       python3 python3-pip ca-certificates
+      libopenblas-dev
       pulseaudio pulseaudio-utils libasound2-plugins ffmpeg sox)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -34,6 +34,9 @@ enum Command {
 enum EvalCommand {
     /// Word error rate, realtime factor and peak memory on recordings with references.
     Asr(cmd::eval_asr::EvalAsrArgs),
+    /// Play a recording through an audio device in real time, capture it
+    /// live: latency p50/p95, WER against offline, overruns, backlog.
+    Live(cmd::eval_live::EvalLiveArgs),
     /// Score postmortem extraction against scripted scenarios' truth.
     Postmortem(cmd::eval_postmortem::EvalPostmortemArgs),
 }
@@ -48,6 +51,7 @@ fn main() {
         Command::Transcribe(a) => cmd::transcribe::run(a),
         Command::Eval { what } => match what {
             EvalCommand::Asr(a) => cmd::eval_asr::run(a).map(|()| 0),
+            EvalCommand::Live(a) => cmd::eval_live::run(a).map(|()| 0),
             EvalCommand::Postmortem(a) => cmd::eval_postmortem::run(a).map(|()| 0),
         },
     };

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::sink::Sink;
-use crate::utterance::{RecordingInfo, Summary, Utterance};
+use crate::utterance::{Partial, RecordingInfo, Summary, Utterance};
 
 /// Schema name written in JSON transcript documents.
 pub const TRANSCRIPT_SCHEMA: &str = "hotwash.transcript/1";
@@ -28,22 +28,70 @@ pub fn clock(secs: f64, sep: char) -> String {
 }
 
 /// `[00:00:01.020 --> 00:00:04.500] speaker: text`, one utterance a line.
+///
+/// Provisional text (live partials) is written as `~ [start --> end]
+/// speaker: text…` lines, or, on a terminal ([`TextSink::overwrite_partials`]),
+/// redrawn in place on one line that the final utterance then replaces.
 #[derive(Debug)]
 pub struct TextSink<W: Write> {
     out: W,
+    overwrite: bool,
+    partial_shown: bool,
 }
 
 impl<W: Write> TextSink<W> {
     /// Writes to `out`.
     pub fn new(out: W) -> Self {
-        Self { out }
+        Self {
+            out,
+            overwrite: false,
+            partial_shown: false,
+        }
+    }
+
+    /// Redraw provisional text in place (for a terminal) instead of one
+    /// line per update.
+    pub fn overwrite_partials(mut self, on: bool) -> Self {
+        self.overwrite = on;
+        self
+    }
+
+    /// Erases the provisional line drawn in place, if any.
+    fn clear_partial(&mut self) -> io::Result<()> {
+        if self.partial_shown {
+            write!(self.out, "\r\x1b[2K")?;
+            self.partial_shown = false;
+        }
+        Ok(())
     }
 }
 
 impl<W: Write> Sink for TextSink<W> {
     type Error = FormatError;
 
+    fn partial(&mut self, p: &Partial) -> Result<bool, Self::Error> {
+        self.clear_partial()?;
+        write!(
+            self.out,
+            "~ [{} --> {}] ",
+            clock(p.start, '.'),
+            clock(p.end, '.')
+        )?;
+        if let Some(s) = &p.speaker {
+            write!(self.out, "{s}: ")?;
+        }
+        if self.overwrite {
+            write!(self.out, "{}…", p.text)?;
+            self.partial_shown = true;
+        } else {
+            writeln!(self.out, "{}…", p.text)?;
+        }
+        self.out.flush()?;
+        Ok(true)
+    }
+
     fn utterance(&mut self, u: &Utterance) -> Result<bool, Self::Error> {
+        self.clear_partial()?;
         write!(
             self.out,
             "[{} --> {}] ",
@@ -59,11 +107,23 @@ impl<W: Write> Sink for TextSink<W> {
     }
 
     fn finish(&mut self, _: &Summary) -> Result<(), Self::Error> {
+        self.clear_partial()?;
         self.out.flush()
     }
 }
 
+/// A provisional line in JSON Lines output: the partial's fields plus
+/// `"provisional": true`, so readers can skip or replace them.
+#[derive(Serialize)]
+struct ProvisionalLine<'a> {
+    provisional: bool,
+    #[serde(flatten)]
+    partial: &'a Partial,
+}
+
 /// One JSON object per utterance per line, flushed as each arrives.
+/// Partials, when the pipeline produces them, are lines with
+/// `"provisional": true`; final utterances never carry that field.
 #[derive(Debug)]
 pub struct JsonLinesSink<W: Write> {
     out: W,
@@ -78,6 +138,17 @@ impl<W: Write> JsonLinesSink<W> {
 
 impl<W: Write> Sink for JsonLinesSink<W> {
     type Error = FormatError;
+
+    fn partial(&mut self, p: &Partial) -> Result<bool, Self::Error> {
+        let line = ProvisionalLine {
+            provisional: true,
+            partial: p,
+        };
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()?;
+        Ok(true)
+    }
 
     fn utterance(&mut self, u: &Utterance) -> Result<bool, Self::Error> {
         serde_json::to_writer(&mut self.out, u)?;
@@ -237,6 +308,14 @@ impl Sink for TeeSink {
         Ok(go_on)
     }
 
+    fn partial(&mut self, p: &Partial) -> Result<bool, Self::Error> {
+        let mut go_on = true;
+        for s in &mut self.sinks {
+            go_on &= s.partial(p)?;
+        }
+        Ok(go_on)
+    }
+
     fn finish(&mut self, summary: &Summary) -> Result<(), Self::Error> {
         self.sinks.iter_mut().try_for_each(|s| s.finish(summary))
     }
@@ -249,6 +328,8 @@ pub struct VecSink {
     pub info: RecordingInfo,
     /// Utterances, in the order received.
     pub utterances: Vec<Utterance>,
+    /// Provisional texts, in the order received (live partials only).
+    pub partials: Vec<Partial>,
     /// The summary passed to `finish`.
     pub summary: Option<Summary>,
 }
@@ -263,6 +344,11 @@ impl Sink for VecSink {
 
     fn utterance(&mut self, u: &Utterance) -> Result<bool, Self::Error> {
         self.utterances.push(u.clone());
+        Ok(true)
+    }
+
+    fn partial(&mut self, p: &Partial) -> Result<bool, Self::Error> {
+        self.partials.push(p.clone());
         Ok(true)
     }
 

@@ -24,7 +24,7 @@ pub mod window;
 pub use error::EngineError;
 pub use pipeline::{Pipeline, PipelineBuilder, Track};
 pub use sink::Sink;
-pub use utterance::{RecordingInfo, Summary, Utterance, Word};
+pub use utterance::{Partial, RecordingInfo, Summary, Utterance, Word};
 
 /// The sample rate every stage after resampling works at (whisper's rate).
 pub const SAMPLE_RATE: u32 = 16_000;

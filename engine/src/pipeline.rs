@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{bounded, Receiver, Sender};
@@ -23,9 +23,9 @@ use crate::segment::{Segmenter, SegmenterConfig};
 use crate::sink::Sink;
 use crate::source::{AudioSource, SourceFormat};
 use crate::transcriber::{Model, TranscriberConfig, WindowResult, Worker};
-use crate::utterance::{RecordingInfo, Summary, Utterance, Word};
+use crate::utterance::{Partial, RecordingInfo, Summary, Utterance, Word};
 use crate::vad::VadConfig;
-use crate::window::{PackerConfig, Window, WindowPacker};
+use crate::window::{PackerConfig, Piece, Window, WindowPacker};
 use crate::SAMPLE_RATE;
 
 /// One input to a pipeline: a source and who is speaking on it.
@@ -127,6 +127,7 @@ pub struct PipelineBuilder {
     segmenter: Option<SegmenterConfig>,
     packer: PackerConfig,
     packing: Option<Packing>,
+    partials: Option<Duration>,
     start_utc: Option<DateTime<Utc>>,
 }
 
@@ -186,6 +187,15 @@ impl PipelineBuilder {
         self.packing = Some(packing);
         self
     }
+    /// Provisional text for speech in progress, refreshed about every
+    /// `every` of audio, delivered through [`Sink::partial`]: only the
+    /// prefix two successive passes agree on, and only while no finished
+    /// speech waits for a worker (partials never delay final text). Meant
+    /// for live capture.
+    pub fn partials(mut self, every: Option<Duration>) -> Self {
+        self.partials = every;
+        self
+    }
     /// Wall-clock time at offset 0 (overrides the file's creation time).
     pub fn start_utc(mut self, t: DateTime<Utc>) -> Self {
         self.start_utc = Some(t);
@@ -219,6 +229,7 @@ impl PipelineBuilder {
             segmenter: self.segmenter.unwrap_or_default(),
             packer: self.packer,
             packing: self.packing.unwrap_or(Packing::Full),
+            partial_every: self.partials.map(|d| d.as_secs_f64().max(0.1)),
             start_utc: self.start_utc,
             progress: Arc::new(Progress::default()),
             stop: Arc::new(StopHandle::default()),
@@ -246,6 +257,7 @@ pub struct Pipeline {
     segmenter: SegmenterConfig,
     packer: PackerConfig,
     packing: Packing,
+    partial_every: Option<f64>,
     start_utc: Option<DateTime<Utc>>,
     progress: Arc<Progress>,
     stop: Arc<StopHandle>,
@@ -280,6 +292,13 @@ enum Event {
         seq: u64,
         result: Result<WindowResult, EngineError>,
         speech: f64,
+    },
+    /// A provisional pass over speech still open on `track`.
+    Partial {
+        track: usize,
+        start: f64,
+        end: f64,
+        text: String,
     },
     Warning(String),
     Failed(EngineError),
@@ -375,6 +394,9 @@ impl Pipeline {
             .map_err(|e| EngineError::Sink(Box::new(e)))?;
 
         let (work_tx, work_rx) = bounded::<Window>(self.workers * 2);
+        // Partial passes wait in a one-slot queue; workers take them only
+        // when no finished speech is waiting.
+        let (partial_tx, partial_rx) = bounded::<Window>(1);
         let (event_tx, event_rx) = bounded::<Event>(1024);
         let read_positions: Arc<Vec<AtomicU64>> =
             Arc::new((0..tracks.len()).map(|_| AtomicU64::new(0)).collect());
@@ -384,6 +406,7 @@ impl Pipeline {
             let mut worker_handles = Vec::new();
             for _ in 0..self.workers {
                 let rx = work_rx.clone();
+                let partial_rx = partial_rx.clone();
                 let tx = event_tx.clone();
                 let model = Arc::clone(&self.model);
                 let config = self.transcriber.clone();
@@ -397,7 +420,51 @@ impl Pipeline {
                             return;
                         }
                     };
-                    for window in rx.iter() {
+                    let mut partials_open = true;
+                    loop {
+                        let (window, provisional) = if partials_open {
+                            crossbeam_channel::select_biased! {
+                                recv(rx) -> w => match w {
+                                    Ok(w) => (w, false),
+                                    Err(_) => return,
+                                },
+                                recv(partial_rx) -> w => match w {
+                                    Ok(w) => (w, true),
+                                    Err(_) => {
+                                        partials_open = false;
+                                        continue;
+                                    }
+                                },
+                            }
+                        } else {
+                            match rx.recv() {
+                                Ok(w) => (w, false),
+                                Err(_) => return,
+                            }
+                        };
+                        if provisional {
+                            if abort.load(Ordering::Relaxed) {
+                                continue;
+                            }
+                            if let Ok(r) = worker.transcribe(&window, &abort) {
+                                let text = r
+                                    .drafts
+                                    .iter()
+                                    .map(|d| d.text.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(" ");
+                                let ev = Event::Partial {
+                                    track: window.track,
+                                    start: window.start(),
+                                    end: window.end(),
+                                    text,
+                                };
+                                if tx.send(ev).is_err() {
+                                    return;
+                                }
+                            }
+                            continue;
+                        }
                         let result = if abort.load(Ordering::Relaxed) {
                             Ok(WindowResult::default())
                         } else {
@@ -417,6 +484,7 @@ impl Pipeline {
                 }));
             }
             drop(work_rx);
+            drop(partial_rx);
 
             // Per-track decode and DSP threads.
             for (i, track) in tracks.into_iter().enumerate() {
@@ -443,14 +511,17 @@ impl Pipeline {
                     segmenter: self.segmenter.clone(),
                     packer: self.packer,
                     packing: self.packing,
+                    partial_every: self.partial_every,
                     progress: Arc::clone(&self.progress),
                     positions: Arc::clone(&read_positions),
                 };
                 let work = work_tx.clone();
+                let partial = partial_tx.clone();
                 let events = event_tx.clone();
-                scope.spawn(move || front.run(block_rx, recycle_tx, work, events));
+                scope.spawn(move || front.run(block_rx, recycle_tx, work, partial, events));
             }
             drop(work_tx);
+            drop(partial_tx);
             drop(event_tx);
 
             self.order(metas.clone(), info.start_utc, event_rx, sink, started)
@@ -473,12 +544,50 @@ impl Pipeline {
         let mut sink_open = true;
         let mut dropped = 0usize;
         let mut next_id = 0u64;
+        let mut partials: Vec<PartialAgreement> = (0..metas.len())
+            .map(|_| PartialAgreement::default())
+            .collect();
         for event in events.iter() {
             match event {
                 Event::Dispatched { track, seq, start } => reorder.dispatched(track, seq, start),
                 Event::Watermark { track, time } => reorder.watermark(track, time),
                 Event::TrackDone { track } => reorder.track_done(track),
                 Event::Warning(w) => summary.warnings.push(w),
+                Event::Partial {
+                    track,
+                    start,
+                    end,
+                    text,
+                } => {
+                    let Some(agreed) = partials[track].update(start, end, &text) else {
+                        continue;
+                    };
+                    if !sink_open {
+                        continue;
+                    }
+                    let meta = &metas[track];
+                    let p = Partial {
+                        track: meta.name.clone(),
+                        speaker: meta.speaker.clone(),
+                        start,
+                        end,
+                        text: agreed,
+                    };
+                    match sink.partial(&p) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            sink_open = false;
+                            summary.stopped_early = true;
+                            self.stop.abort();
+                        }
+                        Err(e) => {
+                            sink_open = false;
+                            self.stop.abort();
+                            first_error.get_or_insert(EngineError::Sink(Box::new(e)));
+                        }
+                    }
+                    continue;
+                }
                 Event::Failed(e) => {
                     self.stop.stop();
                     first_error.get_or_insert(e);
@@ -507,6 +616,7 @@ impl Pipeline {
                 if !sink_open {
                     continue;
                 }
+                partials[stream].finalized(draft.end);
                 let meta = &metas[stream];
                 let u = Utterance {
                     id: next_id,
@@ -577,6 +687,69 @@ impl Pipeline {
     }
 }
 
+/// Local agreement for one stream's provisional passes: shows only the
+/// words two successive passes over the same open speech agree on, never
+/// takes back words already shown, and ignores passes over speech a final
+/// utterance already covers.
+#[derive(Debug, Default)]
+struct PartialAgreement {
+    /// Start of the open speech the passes are about (seconds).
+    start: Option<f64>,
+    /// The previous pass's words.
+    previous: Vec<String>,
+    /// Words already shown.
+    shown: usize,
+    /// End of the last final utterance on this stream (seconds).
+    final_until: f64,
+}
+
+impl PartialAgreement {
+    /// Takes a pass over speech starting at `start`; returns the text to
+    /// show when the agreed prefix grew.
+    fn update(&mut self, start: f64, end: f64, text: &str) -> Option<String> {
+        if end <= self.final_until + 0.05 {
+            return None;
+        }
+        let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+        if self.start.is_none_or(|s| (s - start).abs() > 1e-6) {
+            self.start = Some(start);
+            self.previous = words;
+            self.shown = 0;
+            return None;
+        }
+        let agreed = self
+            .previous
+            .iter()
+            .zip(&words)
+            .take_while(|(a, b)| same_word(a, b))
+            .count();
+        self.previous = words;
+        if agreed <= self.shown {
+            return None;
+        }
+        self.shown = agreed;
+        Some(self.previous[..agreed].join(" "))
+    }
+
+    /// A final utterance ending at `end` was delivered: it supersedes the
+    /// provisional text for the speech it covers.
+    fn finalized(&mut self, end: f64) {
+        self.final_until = self.final_until.max(end);
+        self.start = None;
+        self.previous.clear();
+        self.shown = 0;
+    }
+}
+
+/// Words equal but for case and surrounding punctuation.
+fn same_word(a: &str, b: &str) -> bool {
+    let trim = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    trim(a) == trim(b)
+}
+
 /// Human label for channel `ch` of `n`: left/right for stereo, ch1… otherwise.
 fn channel_label(ch: u16, n: u16) -> String {
     match (n, ch) {
@@ -634,19 +807,67 @@ struct Front {
     segmenter: SegmenterConfig,
     packer: PackerConfig,
     packing: Packing,
+    partial_every: Option<f64>,
     progress: Arc<Progress>,
     positions: Arc<Vec<AtomicU64>>,
 }
 
 impl Front {
+    /// Hands the speech still open on stream `s` to a worker for a
+    /// provisional pass when it is at least a second long, has grown by
+    /// `every` seconds since the last pass, and no finished speech waits.
+    fn offer_partial(
+        &self,
+        segmenter: &Segmenter,
+        s: usize,
+        every: f64,
+        last: &mut Option<(u64, u64)>,
+        work: &Sender<Window>,
+        partial: &Sender<Window>,
+    ) {
+        let Some((seg_start, audio)) = segmenter.open_speech() else {
+            return;
+        };
+        let sr = SAMPLE_RATE as u64;
+        let end = seg_start + audio.len() as u64;
+        let due = match *last {
+            Some((start, reached)) if start == seg_start => {
+                end >= reached + (every * sr as f64) as u64
+            }
+            _ => true,
+        };
+        if audio.len() < sr as usize || !due || !work.is_empty() || partial.is_full() {
+            return;
+        }
+        // A window holds at most ~29 s; show the latest part of longer speech.
+        let keep = audio.len().min(28 * sr as usize);
+        let from = audio.len() - keep;
+        let track_start = seg_start + from as u64;
+        let window = Window {
+            track: self.first_stream + s,
+            seq: u64::MAX,
+            samples: audio[from..].to_vec(),
+            pieces: vec![Piece {
+                window_offset: 0,
+                len: keep,
+                track_start,
+                speech: (track_start, end),
+            }],
+        };
+        if partial.try_send(window).is_ok() {
+            *last = Some((seg_start, end));
+        }
+    }
+
     fn run(
         self,
         blocks: Receiver<Result<Vec<f32>, EngineError>>,
         recycle: Sender<Vec<f32>>,
         work: Sender<Window>,
+        partial: Sender<Window>,
         events: Sender<Event>,
     ) {
-        if let Err(e) = self.process(&blocks, &recycle, &work, &events) {
+        if let Err(e) = self.process(&blocks, &recycle, &work, &partial, &events) {
             let _ = events.send(Event::Failed(e));
         }
         for s in 0..self.n_streams {
@@ -661,6 +882,7 @@ impl Front {
         blocks: &Receiver<Result<Vec<f32>, EngineError>>,
         recycle: &Sender<Vec<f32>>,
         work: &Sender<Window>,
+        partial: &Sender<Window>,
         events: &Sender<Event>,
     ) -> Result<(), EngineError> {
         let mode = if self.split {
@@ -678,6 +900,9 @@ impl Front {
             segmenters.push(Segmenter::new(self.segmenter.clone(), self.vad.build()?));
         }
         let mut out: Vec<Vec<f32>> = vec![Vec::with_capacity(16_384); self.n_streams];
+        // Per stream: the open speech last sent for a partial pass and how
+        // far it reached (samples).
+        let mut last_partial: Vec<Option<(u64, u64)>> = vec![None; self.n_streams];
         let mut last_watermark = 0.0f64;
         let hold_back = f64::from(self.segmenter.max_segment_s) + 1.0;
         let sr = SAMPLE_RATE as f64;
@@ -740,6 +965,16 @@ impl Front {
                             return Ok(());
                         }
                     }
+                }
+                if let Some(every) = self.partial_every.filter(|_| !finished) {
+                    self.offer_partial(
+                        &segmenters[s],
+                        s,
+                        every,
+                        &mut last_partial[s],
+                        work,
+                        partial,
+                    );
                 }
                 if finished {
                     let mut ready = Vec::new();

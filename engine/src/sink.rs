@@ -1,7 +1,7 @@
 //! Where utterances go: a push-model [`Sink`], in the spirit of ripgrep's
 //! `grep_searcher::Sink`.
 
-use crate::utterance::{RecordingInfo, Summary, Utterance};
+use crate::utterance::{Partial, RecordingInfo, Summary, Utterance};
 
 /// Receives utterances in start-time order.
 ///
@@ -19,6 +19,14 @@ pub trait Sink {
 
     /// Called for each utterance, in order; `Ok(false)` stops the run.
     fn utterance(&mut self, utterance: &Utterance) -> Result<bool, Self::Error>;
+
+    /// Called with provisional text for speech still in progress, when the
+    /// pipeline was built with partials on (live capture). The next final
+    /// utterance of the same track supersedes it. Ignored by default;
+    /// `Ok(false)` stops the run like [`Sink::utterance`].
+    fn partial(&mut self, _partial: &Partial) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
 
     /// Called once at the end with the run's totals.
     fn finish(&mut self, _summary: &Summary) -> Result<(), Self::Error> {

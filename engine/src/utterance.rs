@@ -44,6 +44,25 @@ pub struct Utterance {
     pub no_speech_prob: f32,
 }
 
+/// Provisional text for speech still in progress (live capture with
+/// partials on): the words two successive passes over the growing speech
+/// agreed on. It is superseded by the next final [`Utterance`] of the same
+/// track, which may word things differently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partial {
+    /// Name of the track the speech is on.
+    pub track: String,
+    /// Speaker label when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
+    /// Start of the speech in progress, seconds from the recording's start.
+    pub start: f64,
+    /// How far into the speech this text reaches (audio heard so far), seconds.
+    pub end: f64,
+    /// The agreed text so far.
+    pub text: String,
+}
+
 /// What is known about a recording before transcription starts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecordingInfo {

@@ -98,7 +98,9 @@ fn strip_label(line: &str) -> &str {
     line.trim()
 }
 
-fn read_reference(audio: &Path) -> Result<Option<(String, bool)>> {
+/// The reference text beside `audio` (`.txt`, `.ref.json` or `.stm`) and
+/// whether it labels channels `left:`/`right:`.
+pub(crate) fn read_reference(audio: &Path) -> Result<Option<(String, bool)>> {
     let stem = audio.with_extension("");
     let txt = stem.with_extension("txt");
     if txt.is_file() {

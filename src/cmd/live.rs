@@ -2,19 +2,21 @@
 //! of it to disk, and transcribe alongside.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use hotwash_engine::capture::{CaptureConfig, CaptureMonitor, LiveSource, StopHandle};
-use hotwash_engine::format::{JsonLinesSink, TeeSink};
+use hotwash_engine::format::{JsonLinesSink, TeeSink, TextSink};
 use hotwash_engine::pipeline::{Packing, Track};
 use hotwash_engine::transcriber::Model;
 use hotwash_engine::{RecordingInfo, Sink, Summary, Utterance};
 
-use crate::cmd::transcribe::{build_pipeline_for, make_sink, resolve_model, TranscribeArgs};
+use crate::cmd::transcribe::{
+    build_pipeline_for, make_sink, resolve_model, OutputFormat, TranscribeArgs,
+};
 
 /// Passes utterances on and notes where the last speech ended (for
 /// --stop-after-silence), in milliseconds.
@@ -33,8 +35,28 @@ impl<S: Sink> Sink for SpeechClock<S> {
             .fetch_max((u.end * 1000.0) as u64, Ordering::Relaxed);
         self.inner.utterance(u)
     }
+    fn partial(&mut self, p: &hotwash_engine::Partial) -> Result<bool, Self::Error> {
+        self.inner.partial(p)
+    }
     fn finish(&mut self, s: &Summary) -> Result<(), Self::Error> {
         self.inner.finish(s)
+    }
+}
+
+/// Passes final utterances on and drops provisional text (for the
+/// transcript file, which other tools read).
+struct FinalOnly<S>(S);
+
+impl<S: Sink> Sink for FinalOnly<S> {
+    type Error = S::Error;
+    fn begin(&mut self, info: &RecordingInfo) -> Result<(), Self::Error> {
+        self.0.begin(info)
+    }
+    fn utterance(&mut self, u: &Utterance) -> Result<bool, Self::Error> {
+        self.0.utterance(u)
+    }
+    fn finish(&mut self, s: &Summary) -> Result<(), Self::Error> {
+        self.0.finish(s)
     }
 }
 
@@ -98,6 +120,7 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         start,
         args.quiet,
         Packing::Eager,
+        args.partials.then_some(Duration::from_secs(1)),
     )?;
     if !args.quiet {
         eprintln!(
@@ -150,9 +173,15 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         }
         None => Box::new(io::stdout()),
     };
+    // Partials go to the output only: transcript.jsonl keeps final text.
+    let shown = if args.format == OutputFormat::Txt && args.output.is_none() {
+        Box::new(TextSink::new(io::stdout()).overwrite_partials(io::stdout().is_terminal()))
+    } else {
+        make_sink(args.format, out)
+    };
     let sink = TeeSink::new(vec![
-        make_sink(args.format, out),
-        Box::new(JsonLinesSink::new(transcript)),
+        shown,
+        Box::new(FinalOnly(JsonLinesSink::new(transcript))),
     ]);
     let mut sink = SpeechClock {
         inner: sink,

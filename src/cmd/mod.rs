@@ -2,6 +2,7 @@
 
 pub mod devices;
 pub mod eval_asr;
+pub mod eval_live;
 pub mod eval_postmortem;
 pub mod interrupt;
 pub mod live;

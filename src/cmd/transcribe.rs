@@ -12,6 +12,7 @@ use hotwash_engine::format::{
     BoxedSink, JsonLinesSink, JsonSink, SubtitleFormat, SubtitleSink, TeeSink, TextSink,
 };
 use hotwash_engine::pipeline::{Packing, Pipeline, Track};
+use hotwash_engine::segment::SegmenterConfig;
 use hotwash_engine::source::{AudioSource, FileSource, RawPcmSource, RawSampleFormat};
 use hotwash_engine::transcriber::{AudioContext, Decoding, Model, TranscriberConfig};
 use hotwash_engine::vad::VadConfig;
@@ -88,8 +89,9 @@ pub struct EngineArgs {
     /// Spoken language for multilingual models (en, de, auto…).
     #[arg(long)]
     pub language: Option<String>,
-    /// Encoder context for short windows.
-    #[arg(long, value_enum, default_value_t = AudioCtxArg::Full)]
+    /// Encoder context for windows shorter than 30 s (fit: measured faster
+    /// at equal accuracy, see README).
+    #[arg(long, value_enum, default_value_t = AudioCtxArg::Fit)]
     pub audio_ctx: AudioCtxArg,
 }
 
@@ -149,6 +151,11 @@ pub struct TranscribeArgs {
     /// Keep reopening a lost device (--live), marking the gap.
     #[arg(long)]
     pub reconnect: bool,
+    /// With --live: show provisional text for speech in progress, refreshed
+    /// about every second (only words two passes agree on), replaced by the
+    /// final utterance. Never written to transcript.jsonl.
+    #[arg(long, requires = "live")]
+    pub partials: bool,
 }
 
 /// Resolves `--model` to a ggml file: a path is verified as a whisper.cpp
@@ -234,7 +241,7 @@ pub fn build_pipeline(
     start_time: Option<DateTime<Utc>>,
     quiet: bool,
 ) -> Result<Pipeline> {
-    build_pipeline_for(args, model, start_time, quiet, Packing::Full)
+    build_pipeline_for(args, model, start_time, quiet, Packing::Full, None)
 }
 
 /// [`build_pipeline`] with a packing policy (eager for live capture).
@@ -244,6 +251,7 @@ pub fn build_pipeline_for(
     start_time: Option<DateTime<Utc>>,
     quiet: bool,
     packing: Packing,
+    partials: Option<std::time::Duration>,
 ) -> Result<Pipeline> {
     let vad = match args.vad {
         VadKind::Webrtc => VadConfig::WebRtc {
@@ -264,11 +272,17 @@ pub fn build_pipeline_for(
         },
         ..TranscriberConfig::default()
     };
+    let segmenter = match packing {
+        Packing::Eager => SegmenterConfig::live(),
+        Packing::Full => SegmenterConfig::default(),
+    };
     let mut b = Pipeline::builder()
         .model(model)
         .transcriber(config)
         .vad(vad)
-        .packing(packing);
+        .segmenter(segmenter)
+        .packing(packing)
+        .partials(partials);
     if let Some(w) = args.workers {
         b = b.workers(w);
     }
