@@ -1012,3 +1012,56 @@ impl Front {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partials_show_only_what_two_passes_agree_on() {
+        let mut a = PartialAgreement::default();
+        // The first pass over new speech shows nothing.
+        assert_eq!(a.update(10.0, 11.0, "the database"), None);
+        // The second agrees on both words (case and punctuation aside).
+        assert_eq!(
+            a.update(10.0, 12.0, "The database, fail"),
+            Some("The database,".to_string())
+        );
+        // A third pass that changes the tail shows nothing new.
+        assert_eq!(a.update(10.0, 13.0, "the database failover"), None);
+        // The fourth agrees on one more word.
+        assert_eq!(
+            a.update(10.0, 14.0, "the database failover started"),
+            Some("the database failover".to_string())
+        );
+    }
+
+    #[test]
+    fn partials_never_take_back_words_and_restart_on_new_speech() {
+        let mut a = PartialAgreement::default();
+        a.update(0.0, 1.0, "roll back now");
+        assert_eq!(
+            a.update(0.0, 2.0, "roll back now please"),
+            Some("roll back now".to_string())
+        );
+        // A pass that disagrees early does not shrink what was shown.
+        assert_eq!(a.update(0.0, 3.0, "hold back now please"), None);
+        // Speech starting elsewhere starts over.
+        assert_eq!(a.update(5.0, 6.0, "next"), None);
+        assert_eq!(a.update(5.0, 7.0, "next one"), Some("next".to_string()));
+    }
+
+    #[test]
+    fn final_text_supersedes_partials_it_covers() {
+        let mut a = PartialAgreement::default();
+        a.update(0.0, 1.0, "we are");
+        a.update(0.0, 2.0, "we are rolling");
+        a.finalized(2.5);
+        // A late pass over speech the final utterance covered is ignored.
+        assert_eq!(a.update(0.0, 2.4, "we are rolling back"), None);
+        assert_eq!(a.update(0.0, 2.5, "we are rolling back"), None);
+        // Later speech is shown again once two passes agree.
+        assert_eq!(a.update(3.0, 4.0, "done"), None);
+        assert_eq!(a.update(3.0, 5.0, "done now"), Some("done".to_string()));
+    }
+}

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use hotwash_postmortem::eval;
 
-use crate::cmd::transcribe::{transcribe_to_json, EngineArgs};
+use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, EngineArgs};
 
 /// Arguments of `hotwash eval postmortem`.
 #[derive(Debug, Args)]
@@ -77,7 +77,15 @@ fn transcribe_scenarios(
             if !quiet {
                 eprintln!("transcribing {}", a.display());
             }
-            let written = transcribe_to_json(&a, out, engine, start, true)?;
+            // Per-speaker tracks beside the mix (as a Zoom or Riverside
+            // export gives them) carry who said what; use them when present.
+            let track_dir = rendered.join(format!("{stem}.tracks"));
+            let audio = if track_dir.is_dir() {
+                tracks_in_dir(&track_dir)?
+            } else {
+                vec![(None, a.clone())]
+            };
+            let written = transcribe_to_json(&audio, &stem, false, out, engine, start, true)?;
             std::fs::rename(&written, &target)
                 .with_context(|| format!("{}: cannot write", target.display()))?;
         }

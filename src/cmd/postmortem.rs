@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use hotwash_postmortem::record::HypothesisStatus;
 
-use crate::cmd::transcribe::{transcribe_to_json, EngineArgs};
+use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, CallTracks, EngineArgs};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
 
 /// Arguments of `hotwash postmortem`.
@@ -17,8 +17,16 @@ pub struct PostmortemArgs {
     /// Transcripts (`transcribe -f json`/`-f jsonl`, or a hand-corrected
     /// `.ref.json`), or the call's audio, which is transcribed first. Several
     /// recordings of one incident are placed on one timeline by wall clock.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "tracks", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+    /// A participant's own track of the call's audio: NAME=FILE (repeatable;
+    /// NAME is the speaker label, matched against the roster). An INPUT that
+    /// is a directory is read as one track per audio file inside it.
+    #[arg(long = "track", value_name = "NAME=FILE")]
+    pub tracks: Vec<String>,
+    /// Audio input with one speaker per channel: each channel is its own speaker.
+    #[arg(long)]
+    pub split_channels: bool,
     /// Roster TOML: speaker or track label → name, role, aliases.
     #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
@@ -68,17 +76,56 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
     let mut transcripts = Vec::new();
+    let transcribe = |audio: &CallTracks, stem: &str, shown: &str| -> Result<PathBuf> {
+        let t = transcribe_to_json(
+            audio,
+            stem,
+            args.split_channels,
+            &args.out,
+            &args.engine,
+            args.start_utc,
+            false,
+        )?;
+        println!("transcribed {shown} -> {}", t.display());
+        Ok(t)
+    };
     for input in &args.inputs {
         if !input.exists() {
             anyhow::bail!("{}: no such file", input.display());
         }
-        if is_transcript(input) {
+        if input.is_dir() {
+            let tracks = tracks_in_dir(input)?;
+            let stem = input
+                .file_name()
+                .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
+            let stem = stem.trim_end_matches(".tracks").to_string();
+            transcripts.push(transcribe(&tracks, &stem, &input.display().to_string())?);
+        } else if is_transcript(input) {
             transcripts.push(input.clone());
         } else {
-            let t = transcribe_to_json(input, &args.out, &args.engine, args.start_utc, false)?;
-            println!("transcribed {} -> {}", input.display(), t.display());
-            transcripts.push(t);
+            let stem = input
+                .file_stem()
+                .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
+            transcripts.push(transcribe(
+                &[(None, input.clone())],
+                &stem,
+                &input.display().to_string(),
+            )?);
         }
+    }
+    if !args.tracks.is_empty() {
+        let mut tracks = Vec::new();
+        for spec in &args.tracks {
+            let Some((name, file)) = spec.split_once('=') else {
+                anyhow::bail!("--track {spec}: expected NAME=FILE, e.g. --track maya=maya.flac");
+            };
+            if !Path::new(file).is_file() {
+                anyhow::bail!("{file}: no such file (--track {spec})");
+            }
+            tracks.push((Some(name.to_string()), PathBuf::from(file)));
+        }
+        let shown = format!("{} tracks", tracks.len());
+        transcripts.push(transcribe(&tracks, "call", &shown)?);
     }
     let call = load_transcripts(&transcripts, roster.as_ref())?;
     for w in &call.warnings {

@@ -369,23 +369,68 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
     Ok(if interrupted { 130 } else { 0 })
 }
 
-/// Transcribes one recording into `<out_dir>/<stem>.transcript.json` (the
-/// JSON document `transcribe -f json` writes) and returns that path. Used by
-/// `hotwash postmortem` and `hotwash eval postmortem` on audio input.
+/// File extensions read as audio when a directory of tracks is given.
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "flac", "mp3", "ogg", "opus", "m4a", "mp4", "webm", "aac",
+];
+
+/// The audio files in `dir` (one per participant, as Zoom, Riverside or
+/// Craig export them), sorted, each labelled with its file stem.
+pub fn tracks_in_dir(dir: &Path) -> Result<Vec<(Option<String>, PathBuf)>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list directory", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!(
+            "{}: no audio files in this directory (expected one track per participant)",
+            dir.display()
+        );
+    }
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+            (name, p)
+        })
+        .collect())
+}
+
+/// Audio files holding one recording of a call: a single file (`name:
+/// None`), or one track per participant (`name` is their label).
+pub type CallTracks = [(Option<String>, PathBuf)];
+
+/// Transcribes one recording of a call into `<out_dir>/<stem>.transcript.json`
+/// (schema hotwash.transcript/1) and returns that path. Several tracks are
+/// transcribed together onto one timeline, each utterance labelled with its
+/// track's name; `split_channels` makes each channel its own speaker.
 pub fn transcribe_to_json(
-    audio: &Path,
+    audio: &CallTracks,
+    stem: &str,
+    split_channels: bool,
     out_dir: &Path,
     engine: &EngineArgs,
     start_time: Option<DateTime<Utc>>,
     quiet: bool,
 ) -> Result<PathBuf> {
-    let stem = audio
-        .file_stem()
-        .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("{}: cannot create directory", out_dir.display()))?;
     let out_path = out_dir.join(format!("{stem}.transcript.json"));
-    let tracks = vec![Track::new("main", Box::new(FileSource::open(audio)?))];
+    let mut tracks = Vec::with_capacity(audio.len());
+    for (name, path) in audio {
+        let source = FileSource::open(path)?;
+        let mut track = Track::new(name.as_deref().unwrap_or("main"), Box::new(source));
+        track.speaker = name.clone();
+        track.split_channels = split_channels;
+        tracks.push(track);
+    }
     let model = resolve_model(&engine.model, quiet)?;
     let pipeline = build_pipeline(engine, Model::load(&model)?, start_time, quiet)?;
     // Write to a temporary name first: a stopped run never leaves a partial transcript behind.

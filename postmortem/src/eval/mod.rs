@@ -55,7 +55,9 @@ pub fn turn_spans(reference: &Path) -> Result<HashMap<String, (f64, f64)>> {
 }
 
 /// Scores every scenario under `dirs`: from the reference transcript, and from
-/// `transcripts/<id>.json` (the engine's transcript) when that exists.
+/// `transcripts/<id>.json` (the engine's transcript) when that exists; the
+/// engine's transcript is read with the scenario's participant list as its
+/// roster, as a team would pass `--roster` for its own call.
 pub fn evaluate(dirs: &[PathBuf], transcripts: Option<&Path>) -> Result<Vec<Scores>> {
     let mut out = Vec::new();
     for dir in dirs {
@@ -78,7 +80,8 @@ pub fn evaluate(dirs: &[PathBuf], transcripts: Option<&Path>) -> Result<Vec<Scor
                 for name in [format!("{}.json", sc.id), format!("{}.jsonl", sc.id)] {
                     let p = dir.join(&name);
                     if p.is_file() {
-                        let call = load_transcripts(&[&p], None)?;
+                        let roster = sc.roster();
+                        let call = load_transcripts(&[&p], Some(&roster))?;
                         let record = build_record(&call, &Options::default());
                         out.push(score::score(&record, &sc, &spans, "engine"));
                         break;

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::input::roster::{Roster, RosterEntry};
 
 /// A truth decision.
 #[derive(Debug, Clone, Deserialize)]
@@ -97,6 +98,8 @@ pub struct Truth {
 struct ScenarioSpeaker {
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -114,8 +117,31 @@ pub struct Scenario {
     pub id: String,
     /// Speaker key → display name.
     pub names: HashMap<String, String>,
+    /// Speaker key → role on the call, where the scenario gives one.
+    pub roles: HashMap<String, String>,
     /// The truth.
     pub truth: Truth,
+}
+
+impl Scenario {
+    /// The call's participant list as a roster (speaker key → name, role):
+    /// what a team passes with `--roster` for its own calls. Engine
+    /// transcripts made from per-speaker tracks label utterances with these
+    /// keys.
+    pub fn roster(&self) -> Roster {
+        let mut entries: Vec<RosterEntry> = self
+            .names
+            .iter()
+            .map(|(key, name)| RosterEntry {
+                label: key.clone(),
+                name: name.clone(),
+                role: self.roles.get(key).cloned(),
+                aliases: Vec::new(),
+            })
+            .collect();
+        entries.sort_by(|a, b| a.label.cmp(&b.label));
+        Roster { entries }
+    }
 }
 
 /// Reads a scenario JSON file.
@@ -130,6 +156,11 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
     })?;
     Ok(Scenario {
         id: f.id,
+        roles: f
+            .speakers
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.role.clone()?)))
+            .collect(),
         names: f
             .speakers
             .into_iter()

@@ -42,10 +42,43 @@ static PRIORITY_LOW: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const FILLERS: &[&str] = &[
-    "yes", "and", "also", "so", "then", "okay", "ok", "yep", "yeah", "sure", "right", "tomorrow",
-    "today", "tonight", "great", "perfect", "one", "more", "thing", ",", ".", "plus", "oh",
+    "yes",
+    "and",
+    "also",
+    "so",
+    "then",
+    "okay",
+    "ok",
+    "yep",
+    "yeah",
+    "sure",
+    "right",
+    "tomorrow",
+    "today",
+    "tonight",
+    "great",
+    "perfect",
+    "one",
+    "more",
+    "thing",
+    ",",
+    ".",
+    "plus",
+    "oh",
     "alright",
+    "yup",
+    "uh",
+    "um",
+    "cool",
+    "fine",
+    "absolutely",
+    "definitely",
+    "well",
 ];
+
+/// Words of a short clause before a commitment that only answers or agrees:
+/// "Yeah, that's mine, I'll also revert…", "Sure thing, I'll…".
+const LEAD_CLAUSE_MAX: usize = 4;
 
 /// How an item begins.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,10 +93,32 @@ enum Start {
     Group,
 }
 
-/// Where a first-person commitment starts, and the index after it.
+/// Where a first-person commitment starts, and the index after it. Whisper
+/// joins a short answer to the commitment after it with a comma ("Yeah,
+/// that's mine, I'll also revert…"), so the commitment may follow one.
 fn commitment(s: &Sentence) -> Option<(usize, usize)> {
     let w: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
-    let mut i = 0;
+    let mut from = 0;
+    for _ in 0..3 {
+        if let Some(found) = commitment_at(&w, from) {
+            return Some(found);
+        }
+        let mut i = from;
+        while i < w.len() && FILLERS.contains(&w[i]) {
+            i += 1;
+        }
+        let comma = w[i..]
+            .iter()
+            .take(LEAD_CLAUSE_MAX + 1)
+            .position(|x| *x == ",")?;
+        from = i + comma + 1;
+    }
+    None
+}
+
+/// A commitment starting at `from` (after fillers), as in [`commitment`].
+fn commitment_at(w: &[&str], from: usize) -> Option<(usize, usize)> {
+    let mut i = from;
     while i < w.len() && FILLERS.contains(&w[i]) {
         i += 1;
     }
@@ -363,7 +418,10 @@ fn starts_item(
         if investigation(&rest) && !deadline {
             return None;
         }
-        if owns || dated || planned {
+        // Once the incident is over, a substantial "I'll …" is a follow-up even
+        // when its date was lost ("I'll send an incident summary to the tenants").
+        let substantial = after_recovery && cues::content_words(&rest.join(" ")).len() >= 4;
+        if owns || dated || planned || substantial {
             return Some(Start::SelfAssigned);
         }
         return None;
@@ -383,12 +441,24 @@ fn starts_item(
     None
 }
 
+/// Token index where a verification plan starts in normalised text, if any.
+fn verification_at(norm: &str) -> Option<usize> {
+    cues::VERIFICATION
+        .find(norm)
+        .map(|m| norm[..m.start()].split_whitespace().count())
+}
+
 /// An item's first-person commitment that refers back ("I'll have that email out").
 fn refers_back(s: &Sentence) -> bool {
     let Some((_, end)) = commitment(s) else {
         return false;
     };
-    let rest: Vec<&str> = s.toks[end..].iter().map(|t| t.lower.as_str()).collect();
+    // Only its first clause: "I can have it by the 9th, we'll test it by…".
+    let rest: Vec<&str> = s.toks[end..]
+        .iter()
+        .take_while(|t| !t.is_punct())
+        .map(|t| t.lower.as_str())
+        .collect();
     let demonstrative = rest
         .iter()
         .take(3)
@@ -470,6 +540,10 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
             "then ",
             "okay, ",
             "yep, ",
+            "yup, ",
+            "yeah, ",
+            "that's mine, ",
+            "that one's mine, ",
             "sure, ",
             "tomorrow ",
             "i'll own ",
@@ -820,12 +894,15 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
     if let Some(t) = today {
         for &i in &d.scope {
             let si = &ctx.sents[i];
-            if i != d.sent && has(&cues::VERIFICATION, &si.norm) && !si.norm.starts_with("due") {
-                continue;
-            }
-            if let Some(x) = dates::due_date(&si.toks, t) {
-                due = Some(x);
-                break;
+            // In a sentence with the plan, only a date said before the plan counts.
+            let plan_at = verification_at(&si.norm).filter(|_| i != d.sent);
+            if plan_at.is_some() && si.norm.starts_with("due") {
+                // "Due Friday, verify it by…"
+            } else if let Some(x) = dates::due_date(&si.toks, t) {
+                if plan_at.is_none_or(|p| x.index < p) {
+                    due = Some(x);
+                    break;
+                }
             }
         }
     }

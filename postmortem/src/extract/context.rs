@@ -114,7 +114,10 @@ pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
             .iter()
             .map(|&(_, c)| c)
             .find(|c| !c.is_whitespace());
-        if after.is_some_and(|a| a.is_ascii_digit() || a.is_lowercase()) && c == '.' {
+        // "4. 18" and "or. or" carry on; "on the call. 40 minutes is…" does not.
+        let before_digit = k > 0 && bytes[k - 1].1.is_ascii_digit();
+        if after.is_some_and(|a| a.is_ascii_digit() && before_digit || a.is_lowercase()) && c == '.'
+        {
             continue;
         }
         let word_start = text[..i]
@@ -124,9 +127,13 @@ pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
             .map(|(p, c)| p + c.len_utf8())
             .unwrap_or(0);
         let word = text[word_start..=i].to_lowercase();
+        // "u.s." and "e.g." are abbreviations; "or..." ends a sentence.
         let letters_dots = word.len() >= 3
-            && word.chars().all(|c| c.is_ascii_alphabetic() || c == '.')
-            && word.matches('.').count() >= 2;
+            && word.matches('.').count() >= 2
+            && word
+                .trim_end_matches('.')
+                .split('.')
+                .all(|p| p.len() == 1 && p.chars().all(|c| c.is_ascii_alphabetic()));
         if c == '.' && (ABBREVIATIONS.contains(&word.as_str()) || letters_dots) {
             continue;
         }
@@ -141,7 +148,69 @@ pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
     if !rest.is_empty() {
         out.push((start, rest.to_string()));
     }
-    out
+    out.into_iter()
+        .flat_map(|(start, s)| {
+            let lead = text[start..].len() - text[start..].trim_start().len();
+            match question_clause(&s) {
+                Some(p) => vec![
+                    (start, s[..p].trim_end().to_string()),
+                    (start + lead + p, s[p..].to_string()),
+                ],
+                None => vec![(start, s)],
+            }
+        })
+        .collect()
+}
+
+/// Words that open a question.
+const QUESTION_OPENERS: &[&str] = &[
+    "what", "what's", "how", "how's", "when", "where", "why", "who", "which", "can", "could",
+    "should", "shall", "do", "does", "did", "is", "are", "will", "would", "any",
+];
+
+/// Where a question tacked onto a statement with a comma starts ("Pause the
+/// US stage now, then what's the fastest fix?"): whisper often writes two
+/// sentences as one. None when the sentence is a question throughout, or
+/// the comma only sets off a name ("Elena, can you…?").
+fn question_clause(s: &str) -> Option<usize> {
+    if !s.ends_with('?') {
+        return None;
+    }
+    let words = |t: &str| -> Vec<String> {
+        t.split_whitespace()
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                    .to_lowercase()
+            })
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let head_words = |p: usize| words(&s[..p]);
+    if head_words(s.len())
+        .first()
+        .is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()))
+    {
+        return None;
+    }
+    for (p, _) in s.match_indices(", ") {
+        let after = words(&s[p + 2..]);
+        let mut i = 0;
+        while after
+            .get(i)
+            .is_some_and(|w| matches!(w.as_str(), "then" | "and" | "so" | "but" | "also"))
+        {
+            i += 1;
+        }
+        let opens = after
+            .get(i)
+            .is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()));
+        let head = head_words(p);
+        let last_part = s[..p].rsplit(',').next().unwrap_or("");
+        if opens && head.len() >= 3 && words(last_part).len() >= 2 {
+            return Some(p + 2);
+        }
+    }
+    None
 }
 
 /// Start time of the sentence at byte `pos` of an utterance: from word timings
@@ -251,5 +320,39 @@ mod tests {
                 "done"
             ]
         );
+    }
+
+    #[test]
+    fn splits_what_whisper_runs_together() {
+        let texts =
+            |t: &str| -> Vec<String> { split_sentences(t).into_iter().map(|(_, s)| s).collect() };
+        assert_eq!(
+            texts("we go with the failover on the call. 20 minutes is too long."),
+            vec![
+                "we go with the failover on the call.",
+                "20 minutes is too long."
+            ]
+        );
+        assert_eq!(
+            texts("so we could drain it or... Or we restart it."),
+            vec!["so we could drain it or...", "Or we restart it."]
+        );
+        assert_eq!(
+            texts("Yes, freeze the deploys right now, then what's our fix for the queue?"),
+            vec![
+                "Yes, freeze the deploys right now,",
+                "then what's our fix for the queue?"
+            ]
+        );
+        let s = split_sentences("Okay, drain it, how long will it take?");
+        assert_eq!(s[1].0, "Okay, drain it, ".len());
+        for whole in [
+            "Ines, can you pull up the queue depth?",
+            "Okay, that explains it, Ines, when does the job run?",
+            "Can you check the logs, and is the dashboard up?",
+            "Release 4. 18 went out.",
+        ] {
+            assert_eq!(texts(whole), vec![whole.to_string()], "{whole}");
+        }
     }
 }

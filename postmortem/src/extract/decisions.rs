@@ -11,7 +11,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(okay |ok |right |so |alright )?(, )?(the )?decision( is)? ?[:,-]|\b(we've decided|we have decided|i've decided|we decided|i'm deciding|the call is|my call is|let's go with|we're going with|we'll go with|we go with|i'm making the call|i'm calling it :|the decision is|we're going to go with|decided to|the plan is|plan is to|go ahead and|i want us to|i'm approving|we'll go ahead|let's go ahead)\b").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"^(okay |ok |right |so |alright )?(, )?(the )?decision( is)? ?[:,-]|\b(we've decided|we have decided|i've decided|we decided|i'm deciding|the call is|my call is|let's go with|we're going with|we'll go with|we go with|i'm making the call|i'm calling it :|the decision is|we're going to go with|decided to|the plan is (to|that|we|:|,)|plan is to|go ahead and|i want us to|i'm approving|we'll go ahead|let's go ahead)\b").unwrap_or_else(|e| panic!("{e}"))
 });
 
 static CHOICE: LazyLock<Regex> = LazyLock::new(|| {
@@ -78,6 +78,11 @@ pub fn imperative_at(s: &Sentence, names: &[String]) -> Option<usize> {
         if people::name_at(t, names).is_some() && words.get(i + 1) == Some(&",") {
             i += 2;
             i += strip_interjections(&words[i..]);
+        } else if people::name_at(t, names).is_some()
+            && people::unpunctuated_request(&s.toks, i + 1)
+        {
+            // "Sam roll the gateway back": the comma whisper left out.
+            i += 1;
         }
     }
     let w = *words.get(i)?;
@@ -98,6 +103,37 @@ pub fn imperative_at(s: &Sentence, names: &[String]) -> Option<usize> {
             .map(|_| i);
     }
     IMPERATIVE.contains(&w).then_some(i)
+}
+
+/// "Decision rolling back …": an explicit decision whose colon whisper dropped.
+fn bare_decision_word(norm: &str) -> bool {
+    let words: Vec<&str> = norm.split_whitespace().collect();
+    let mut i = 0;
+    while words.get(i).is_some_and(|w| {
+        matches!(
+            *w,
+            "okay" | "ok" | "so" | "right" | "alright" | "," | "the" | "final" | "my"
+        )
+    }) {
+        i += 1;
+    }
+    words.get(i) == Some(&"decision")
+        && !matches!(
+            words.get(i + 1).copied(),
+            Some("time" | "pending" | "making" | "maker" | "makers" | "needed" | "?" | "on" | ".")
+                | None
+        )
+}
+
+/// A mid-sentence "let's" with an instruction ("while we dig let's scale out…",
+/// "scale back down and lets watch it"), where whisper left out the comma.
+fn inner_lets(s: &Sentence) -> bool {
+    let w: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
+    w.iter().enumerate().skip(1).any(|(i, x)| {
+        let next = w.get(i + 1).copied().unwrap_or("");
+        (*x == "let's" && !matches!(next, "see" | "hope" | "wait" | "not" | "say"))
+            || (*x == "lets" && IMPERATIVE.contains(&next))
+    })
 }
 
 /// Whether a sentence changes the system (roll back, scale, pause, override…).
@@ -352,7 +388,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
             if s.question && !s.norm.contains("can you") {
                 continue;
             }
-            if has(&EXPLICIT, &s.norm) {
+            if has(&EXPLICIT, &s.norm) || bare_decision_word(&s.norm) {
                 chosen = Some((i, true));
                 break;
             }
@@ -393,6 +429,10 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
                     && (s.norm.starts_with("let's") || s.norm.contains(", let's"))
                     && is_mitigating(&s.norm)
                 {
+                    chosen = Some((i, false));
+                    break;
+                }
+                if inner_lets(s) && is_mitigating(&s.norm) && !s.question {
                     chosen = Some((i, false));
                     break;
                 }

@@ -12,7 +12,8 @@ const NOT_TICKET: &[&str] = &[
     "API", "UTC", "EU", "US", "USA", "UK", "CPU", "CI", "CD", "ID", "PR", "MR", "DB", "SEV", "SLA",
     "SLO", "SLI", "AWS", "GCP", "DNS", "TLS", "SSL", "HTTP", "HTTPS", "URL", "IP", "QA", "APAC",
     "EMEA", "AM", "PM", "GMT", "RPS", "QPS", "P", "IC", "SRE", "ETA", "OK", "TV", "AZ", "VPN",
-    "RAM", "GB", "MB", "TB", "KB", "MS", "ACV", "ARR", "NPS", "P99", "P95", "P50",
+    "RAM", "GB", "MB", "TB", "KB", "MS", "ACV", "ARR", "NPS", "P99", "P95", "P50", "SHA", "UTF",
+    "ISO", "COVID", "IPV", "TOP", "PAGE", "ERROR", "PORT",
 ];
 
 /// One piece of evidence found in a sentence (before de-duplication).
@@ -51,6 +52,30 @@ fn id_digits(n: &Num) -> Option<String> {
     Some(n.groups.concat().replace('.', ""))
 }
 
+/// The id at token `j` and the index after it. Whisper writes ids said in
+/// pairs as separate numbers ("C S forty one eighteen" → "CS 41 18"): a
+/// number of one or two digits followed by two-digit numbers is one id.
+fn id_at(toks: &[Token], j: usize) -> Option<(String, usize)> {
+    let n = toks.get(j)?.num_ref()?;
+    let mut id = id_digits(n)?;
+    let mut k = j + 1;
+    if n.groups.len() == 1 && id.len() <= 2 {
+        while let Some(m) = toks.get(k).and_then(Token::num_ref) {
+            let pair = m.groups.len() == 1
+                && m.groups[0].len() == 2
+                && !m.plural
+                && !m.ordinal
+                && m.scaled.is_none();
+            if !pair {
+                break;
+            }
+            id.push_str(&m.groups[0]);
+            k += 1;
+        }
+    }
+    Some((id, k))
+}
+
 fn deploy(toks: &[Token], out: &mut Vec<Found>) {
     for i in 0..toks.len() {
         if !matches!(low(toks, i), "deploy" | "deployment" | "deploys") {
@@ -80,12 +105,12 @@ fn deploy(toks: &[Token], out: &mut Vec<Found>) {
             letters.push_str(&toks[j].text.to_uppercase());
             j += 1;
         }
-        if let Some(d) = toks.get(j).and_then(Token::num_ref).and_then(id_digits) {
+        if let Some((d, end)) = id_at(toks, j) {
             if d.len() >= 3 && j > i + 1 {
                 out.push(Found {
                     kind: EvidenceKind::Deploy,
                     value: format!("{letters}{d}"),
-                    said: span(toks, i, j + 1),
+                    said: span(toks, i, end),
                 });
             }
         } else if start == j {
@@ -101,10 +126,15 @@ fn release(toks: &[Token], out: &mut Vec<Found>) {
         let prev2 = if i > 1 { low(toks, i - 2) } else { "" };
         let keyword = matches!(
             prev,
-            "release" | "version" | "build" | "v" | "tag" | "releases"
+            "release" | "version" | "build" | "v" | "tag" | "releases" | "released"
         ) || (prev == "to" && matches!(prev2, "back" | "release" | "version"))
             || (prev == "back" && matches!(prev2, "roll" | "rolling" | "rolled"));
-        let dotted = n.seps.iter().filter(|s| **s == Sep::Point).count() >= 2;
+        // "ISD 7.7.41": dots after an id's letters are whisper's, not a version's.
+        let id_letters = i > 0
+            && toks[i - 1].is_word()
+            && toks[i - 1].text.len() >= 2
+            && toks[i - 1].text.chars().all(|c| c.is_ascii_uppercase());
+        let dotted = n.seps.iter().filter(|s| **s == Sep::Point).count() >= 2 && !id_letters;
         let pointy = n.seps.first() == Some(&Sep::Point) && n.groups.len() >= 2;
         let timeish = matches!(prev, "at" | "since" | "by" | "until" | "around");
         let unit_after = matches!(
@@ -170,12 +200,13 @@ fn pull_request(toks: &[Token], out: &mut Vec<Found>) {
         while matches!(low(toks, j), "number" | "#" | "no" | "num") {
             j += 1;
         }
-        if let Some(d) = toks.get(j).and_then(Token::num_ref).and_then(id_digits) {
-            if d.len() >= 2 {
+        if let Some((d, end)) = id_at(toks, j) {
+            // "4,400,000,000" is a misheard magnitude, not a pull request.
+            if d.len() >= 2 && d.len() <= 7 {
                 out.push(Found {
                     kind: EvidenceKind::PullRequest,
                     value: d,
-                    said: span(toks, i, j + 1),
+                    said: span(toks, i, end),
                 });
             }
         }
@@ -221,10 +252,19 @@ fn ticket(toks: &[Token], out: &mut Vec<Found>) {
         let caps = t.text.len() >= 2
             && t.text.len() <= 6
             && t.text.chars().all(|c| c.is_ascii_uppercase());
-        let cue_before = (i.saturating_sub(4)..i).any(|k| {
+        let cue_before = (i.saturating_sub(6)..i).any(|k| {
             matches!(
                 low(toks, k),
-                "ticket" | "issue" | "jira" | "incident" | "case"
+                "ticket"
+                    | "tickets"
+                    | "issue"
+                    | "jira"
+                    | "incident"
+                    | "case"
+                    | "filed"
+                    | "opened"
+                    | "raised"
+                    | "logged"
             )
         });
         let plain = t.text.len() >= 2
@@ -253,8 +293,10 @@ fn ticket(toks: &[Token], out: &mut Vec<Found>) {
         if !(caps || plain) || NOT_TICKET.contains(&upper.as_str()) {
             continue;
         }
-        let Some(d) = id_digits(n) else { continue };
-        if d.len() < 2 || d.contains('.') {
+        let Some((d, end)) = id_at(toks, i + 1) else {
+            continue;
+        };
+        if d.len() < 2 || d.contains('.') || n.seps.contains(&Sep::Point) {
             continue;
         }
         if !caps && n.groups.len() == 1 && d.len() < 3 {
@@ -263,7 +305,7 @@ fn ticket(toks: &[Token], out: &mut Vec<Found>) {
         out.push(Found {
             kind: EvidenceKind::Ticket,
             value: format!("{upper}-{d}"),
-            said: span(toks, i, i + 2),
+            said: span(toks, i, end),
         });
     }
 }
@@ -379,6 +421,7 @@ const LOG_CUES: &[&str] = &[
     "searched the logs",
     "log explorer",
     "slow query log",
+    "query log",
     "grep",
     "grepped",
     "filtered the logs",
@@ -475,6 +518,7 @@ fn config(toks: &[Token], out: &mut Vec<Found>) {
             && (toks[i].text.contains('_')
                 || (toks[i].text.contains('.') && !toks[i].text.contains('/')))
             && toks[i].text.chars().any(|c| c.is_ascii_alphabetic())
+            && !toks[i].text.starts_with(|c: char| c.is_ascii_digit())
             && !toks[i].text.contains("..")
             && !l.ends_with(".com")
         {
@@ -585,7 +629,7 @@ fn config(toks: &[Token], out: &mut Vec<Found>) {
                 .map(|s| s.join("_"))
                 .collect::<Vec<_>>()
                 .join(".");
-            if !value.is_empty() {
+            if value.chars().any(|c| c.is_ascii_alphabetic()) {
                 out.push(Found {
                     kind: EvidenceKind::Config,
                     value,
@@ -724,6 +768,46 @@ mod tests {
             vec![(Commit, "9f3ab21c".into())]
         );
         assert!(vals("we are on the EU 2 cluster and the API 500s").is_empty());
+    }
+
+    #[test]
+    fn ids_as_whisper_writes_them() {
+        use EvidenceKind::*;
+        assert_eq!(
+            vals("the first one came in as ticket, SR 55 90."),
+            vec![(Ticket, "SR-5590".into())]
+        );
+        assert_eq!(
+            vals("I filed Ops 4821 for the follow up"),
+            vec![(Ticket, "OPS-4821".into())]
+        );
+        assert_eq!(
+            vals("it was in pole request 61 02, the timeout change"),
+            vec![(PullRequest, "6102".into())]
+        );
+        assert_eq!(vals("PR 482 did it"), vec![(PullRequest, "482".into())]);
+        assert_eq!(vals("see Ops-1234"), vec![(Ticket, "OPS-1234".into())]);
+        assert_eq!(
+            vals("the payments service released to point 14 on Monday"),
+            vec![(Release, "2.14".into())]
+        );
+        assert_eq!(
+            vals("all pods are on 5.2 point 1 now"),
+            vec![(Release, "5.2.1".into())]
+        );
+        assert_eq!(
+            vals("the deploy id is K 44 09"),
+            vec![(Deploy, "K4409".into())]
+        );
+        assert_eq!(
+            vals("I searched the solo query log for anything over 2 seconds").len(),
+            1
+        );
+        assert!(vals("it was in pull request 4,400,000,000").is_empty());
+        assert!(vals("and Idaho ISD 7.7.41 went out").is_empty());
+        assert!(vals("the gateway is on 3.9.1 now").contains(&(Release, "3.9.1".into())));
+        // Numbers that are no config keys.
+        assert!(vals("the 4.29's have not changed, the key 10 is odd").is_empty());
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub fn is_execution(s: &Sentence) -> bool {
         && w.len() > 4
         && !NOT_GERUND.contains(w)
         && !s.question
+        && !gerund_subject(&words[i..])
         && (s.norm.contains("now")
             || has(&cues::MITIGATION_VERB, &s.norm)
             || words.len() <= 3
@@ -96,6 +97,34 @@ pub fn is_execution(s: &Sentence) -> bool {
                 .is_some_and(|n| matches!(*n, "it" | "that" | "the")))
         && !has(&cues::NEGATIVE, &s.norm)
         && !has(&cues::COMPLETION, &s.norm)
+}
+
+/// Whether a leading gerund is the subject of a verb that follows ("Rolling
+/// back is not great", "Restarting it would take an hour"): talk about the
+/// action, not doing it.
+fn gerund_subject(words: &[&str]) -> bool {
+    words.iter().skip(1).take(4).any(|w| {
+        matches!(
+            *w,
+            "is" | "isn't"
+                | "was"
+                | "wasn't"
+                | "would"
+                | "wouldn't"
+                | "will"
+                | "won't"
+                | "could"
+                | "might"
+                | "should"
+                | "didn't"
+                | "doesn't"
+                | "won"
+                | "has"
+                | "hasn't"
+                | "takes"
+                | "means"
+        )
+    })
 }
 
 /// A sentence that only acknowledges ("Sure.", "Okay.").
@@ -410,5 +439,10 @@ mod tests {
         assert!(!is_execution(&sent("Nothing changed.")));
         assert!(!is_execution(&sent("Rolling back the binary didn't help.")));
         assert!(!is_execution(&sent("Still waiting on the dashboard.")));
+        assert!(!is_execution(&sent("Rolling back is great either.")));
+        assert!(!is_execution(&sent("Restarting it would take an hour.")));
+        assert!(is_execution(&sent(
+            "Starting it now, create index on orders,"
+        )));
     }
 }

@@ -469,6 +469,17 @@ pub fn name_at(t: &Token, names: &[String]) -> Option<String> {
     None
 }
 
+/// Whether the words at `i` ask something of the person named just before,
+/// when whisper left out the comma: "Sam roll the gateway back", "Raj can you…".
+pub fn unpunctuated_request(t: &[Token], i: usize) -> bool {
+    let w = |k: usize| t.get(k).map(|x| x.lower.as_str()).unwrap_or("");
+    match w(i) {
+        "can" | "could" | "would" | "will" => w(i + 1) == "you",
+        "please" => true,
+        v => super::decisions::IMPERATIVE.contains(&v) && !matches!(v, "back" | "do" | "don't"),
+    }
+}
+
 /// The person a sentence addresses: "Raj, scale out…", "…, Tom, post…", "Elena, can you…".
 pub fn addressed(s: &Sentence, names: &[String]) -> Option<(usize, String)> {
     let t = &s.toks;
@@ -485,7 +496,7 @@ pub fn addressed(s: &Sentence, names: &[String]) -> Option<(usize, String)> {
         let after_comma = t
             .get(i + 1)
             .is_some_and(|x| x.lower == "," || x.lower == ":");
-        if before_ok && after_comma {
+        if before_ok && (after_comma || unpunctuated_request(t, i + 1)) {
             return Some((i, n));
         }
     }
@@ -563,6 +574,19 @@ mod tests {
             "Priya"
         );
         assert!(addressed(&sent("Priya owns the check."), &names).is_none());
+        assert_eq!(
+            addressed(&sent("Okay Raj roll the gateway back to 3.9.1"), &names)
+                .unwrap()
+                .1,
+            "Raj"
+        );
+        assert_eq!(
+            addressed(&sent("Priya can you own the config check?"), &names)
+                .unwrap()
+                .1,
+            "Priya"
+        );
+        assert!(addressed(&sent("Raj can get you the list."), &names).is_none());
         assert_eq!(
             name_at(&tokenize("Priyah")[0], &["Priya".into()]),
             Some("Priya".into())

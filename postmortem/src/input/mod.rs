@@ -3,6 +3,7 @@
 
 pub mod parse;
 pub mod roster;
+pub mod segments;
 
 use std::path::{Path, PathBuf};
 
@@ -169,6 +170,13 @@ pub fn load_transcripts<P: AsRef<Path>>(paths: &[P], roster: Option<&Roster>) ->
 
 /// Places parsed transcripts on one timeline (exposed for callers that parse themselves).
 pub fn assemble(parsed: Vec<(PathBuf, ParsedTranscript)>, roster: Option<&Roster>) -> Call {
+    let parsed: Vec<(PathBuf, ParsedTranscript)> = parsed
+        .into_iter()
+        .map(|(p, mut t)| {
+            t.utterances = segments::split_squashed_tails(std::mem::take(&mut t.utterances));
+            (p, t)
+        })
+        .collect();
     let mut warnings = Vec::new();
     // Each recording's wall-clock start: stated, or derived from an utterance's wall_start.
     let starts: Vec<Option<DateTime<Utc>>> = parsed

@@ -196,13 +196,25 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
         if DEADLINE.contains(&get(i.wrapping_sub(1))) {
             if let Some(n) = tokens.get(i).and_then(|t| t.num_ref()) {
                 let ampm = matches!(get(i + 1), "am" | "pm");
-                if (ampm && n.groups.len() == 1) || n.seps.first() == Some(&crate::text::Sep::Colon)
+                // Whisper writes "by half five" as "by 5.30".
+                let dotted_time = n.seps == [crate::text::Sep::Point] && n.clock(true).is_some();
+                if (ampm && n.groups.len() == 1)
+                    || n.seps.first() == Some(&crate::text::Sep::Colon)
+                    || dotted_time
                 {
                     let end = if ampm { i + 2 } else { i + 1 };
                     push(i, end, today, &mut out);
                     i = end;
                     continue;
                 }
+            }
+        }
+        // "by 3/21": month and day written with a slash.
+        if DEADLINE.contains(&get(i.wrapping_sub(1))) {
+            if let Some(date) = slash_date(w, today) {
+                push(i, i + 1, date, &mut out);
+                i += 1;
+                continue;
             }
         }
         match w {
@@ -399,6 +411,15 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
     out
 }
 
+/// A month/day written "3/21".
+fn slash_date(w: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let (m, d) = w.split_once('/')?;
+    if m.is_empty() || d.is_empty() || m.len() > 2 || d.len() > 2 {
+        return None;
+    }
+    month_day(today, m.parse().ok()?, d.parse().ok()?)
+}
+
 /// The due date of a follow-up: a deadline-marked date first, else the first date said.
 pub fn due_date(tokens: &[Token], today: NaiveDate) -> Option<SaidDate> {
     let all = find_dates(tokens, today);
@@ -477,6 +498,23 @@ mod tests {
         );
         assert_eq!(due("end of month", wed).as_deref(), Some("2026-04-30"));
         assert_eq!(due("improve monitoring", wed), None);
+        assert_eq!(
+            due("I'll have it by 5.30", wed).as_deref(),
+            Some("2026-04-08")
+        );
+        assert_eq!(
+            due("I'll have it by 2 p.m.", wed).as_deref(),
+            Some("2026-04-08")
+        );
+        assert_eq!(due("done by 4/17", wed).as_deref(), Some("2026-04-17"));
+        assert_eq!(
+            due("I'll have that out within an hour", wed).as_deref(),
+            Some("2026-04-08")
+        );
+        assert_eq!(
+            due("ship it by April 22nd", wed).as_deref(),
+            Some("2026-04-22")
+        );
         assert_eq!(due("it has been slow since Monday", wed), None);
     }
 

@@ -165,6 +165,18 @@ fn split_core(core: &str, out: &mut Vec<Token>) {
         out.push(Token::word(core));
         return;
     }
+    // "Ops-1234", "inc-2209": a ticket key, however whisper cased it.
+    if let Some((letters, digits)) = core.split_once('-') {
+        if (2..=6).contains(&letters.len())
+            && letters.chars().all(|c| c.is_ascii_alphabetic())
+            && digits.len() >= 2
+            && all_digits(digits)
+        {
+            out.push(Token::word(&letters.to_uppercase()));
+            out.push(Token::num(Num::digits(digits)));
+            return;
+        }
+    }
     if core.contains('-')
         || core.contains('/') && !core.chars().all(|c| c.is_ascii_digit() || c == '/')
     {
@@ -492,9 +504,156 @@ fn b_last_is_tens(t: &Token) -> bool {
     matches!(number_word(&t.lower), Some((NumWord::Tens(_), _)))
 }
 
+/// Whether a token can carry on a number: a number word or a written number.
+fn numberish(t: Option<&Token>) -> bool {
+    t.is_some_and(|t| t.num_ref().is_some() || t.is_word() && number_word(&t.lower).is_some())
+}
+
+/// Homophones whisper writes for digits before "point": "released to point
+/// 31" is "two point thirty one", "for point 2" is "four point two".
+fn number_homophones(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out = tokens.clone();
+    for (i, t) in tokens.iter().enumerate() {
+        let digit = match t.lower.as_str() {
+            "to" | "too" => "two",
+            "for" => "four",
+            _ => continue,
+        };
+        let point = tokens
+            .get(i + 1)
+            .is_some_and(|p| matches!(p.lower.as_str(), "point" | "dot"));
+        if point && numberish(tokens.get(i + 2)) {
+            out[i] = Token::word(digit);
+        }
+    }
+    out
+}
+
+/// Written numbers joined by a spoken "point": "3.9 point 1" → 3.9.1, "2 point 4" → 2.4.
+fn join_written_points(tokens: Vec<Token>) -> Vec<Token> {
+    let plain = |t: &Token| {
+        t.num_ref()
+            .filter(|n| {
+                !n.plural
+                    && !n.ordinal
+                    && n.scaled.is_none()
+                    && !n.oclock
+                    && !n.seps.contains(&Sep::Colon)
+            })
+            .cloned()
+    };
+    let mut out: Vec<Token> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let point = tokens
+            .get(i + 1)
+            .is_some_and(|p| matches!(p.lower.as_str(), "point" | "dot"));
+        if let (Some(mut a), true, Some(b)) = (
+            plain(&tokens[i]),
+            point,
+            tokens.get(i + 2).and_then(|t| t.num_ref().cloned()),
+        ) {
+            if !b.ordinal && b.scaled.is_none() && !b.seps.contains(&Sep::Colon) {
+                a.seps.push(Sep::Point);
+                a.seps.extend(b.seps.iter().copied());
+                a.groups.extend(b.groups.iter().cloned());
+                a.plural = b.plural;
+                a.spoken |= b.spoken;
+                out.push(Token::num(a));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(tokens[i].clone());
+        i += 1;
+    }
+    out
+}
+
+/// Words whisper mishears in incident talk, read (in `lower` only; the text
+/// stays as written) as what was meant when the words around them say so:
+/// "bill request 1205" is a pull request, "solo query" a slow query, "cash
+/// hit rate" a cache hit rate.
+fn respell_misheard(mut tokens: Vec<Token>) -> Vec<Token> {
+    const CACHE_NEIGHBOURS: &[&str] = &[
+        "hit",
+        "hits",
+        "miss",
+        "misses",
+        "layer",
+        "cluster",
+        "dashboard",
+        "eviction",
+        "evictions",
+        "invalidation",
+        "keys",
+        "ttl",
+        "warm",
+        "cold",
+        "node",
+        "nodes",
+        "server",
+        "servers",
+        "flush",
+        "purge",
+        "redis",
+        "memcached",
+    ];
+    for i in 0..tokens.len() {
+        let next = tokens
+            .get(i + 1)
+            .map(|t| t.lower.clone())
+            .unwrap_or_default();
+        let prev = i
+            .checked_sub(1)
+            .map(|p| tokens[p].lower.clone())
+            .unwrap_or_default();
+        let l = tokens[i].lower.clone();
+        let fixed = match l.as_str() {
+            "poll" | "pole" | "pool" | "pill" | "bill" | "full" | "bull" | "paul"
+                if matches!(next.as_str(), "request" | "requests")
+                    && (numberish(tokens.get(i + 2))
+                        || tokens.get(i + 2).is_some_and(|t| t.lower == "number")) =>
+            {
+                "pull"
+            }
+            "solo" if matches!(next.as_str(), "query" | "queries") => "slow",
+            "cash"
+                if CACHE_NEIGHBOURS.contains(&next.as_str())
+                    || CACHE_NEIGHBOURS.contains(&prev.as_str()) =>
+            {
+                "cache"
+            }
+            _ => continue,
+        };
+        tokens[i].lower = fixed.to_string();
+    }
+    tokens
+}
+
+/// "Action item 4 Raj": whisper's digit for "for" before a name.
+fn for_homophone(mut tokens: Vec<Token>) -> Vec<Token> {
+    for i in 1..tokens.len().saturating_sub(1) {
+        let four = tokens[i]
+            .num_ref()
+            .is_some_and(|n| n.concat() == "4" && n.groups.len() == 1);
+        if four
+            && matches!(
+                tokens[i - 1].lower.as_str(),
+                "item" | "items" | "up" | "ups"
+            )
+            && tokens[i + 1].is_capitalised()
+        {
+            tokens[i] = Token::word("for");
+        }
+    }
+    tokens
+}
+
 /// Tokenises text: words, numbers and punctuation.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    join_numbers(join_letters(raw_tokens(text)))
+    let raw = for_homophone(number_homophones(join_letters(raw_tokens(text))));
+    respell_misheard(join_written_points(join_numbers(raw)))
 }
 
 /// The normalised lowercase text of tokens: what cue patterns match against.
@@ -548,6 +707,33 @@ mod tests {
         assert_eq!(norm("one second please"), "1 second please");
         assert_eq!(norm("March twenty-first"), "march 21th");
         assert_eq!(norm("ticket C.S. 4118"), "ticket cs 4118");
+    }
+
+    #[test]
+    fn whisper_spellings() {
+        assert_eq!(
+            norm("the orders service released to point 31 on Thursday"),
+            "the orders service released 2.31 on thursday"
+        );
+        assert_eq!(norm("roll back to point 4"), "roll back 2.4");
+        assert_eq!(
+            norm("we went to the point of no return"),
+            "we went to the point of no return"
+        );
+        assert_eq!(norm("pods are on 3.9 point 1 now"), "pods are on 3.9.1 now");
+        assert_eq!(norm("p99 is 2 point 4 seconds"), "p 99 is 2.4 seconds");
+        assert_eq!(norm("bill request 1205 did it"), "pull request 1205 did it");
+        assert_eq!(norm("a full request body"), "a full request body");
+        assert_eq!(norm("the solo query log"), "the slow query log");
+        assert_eq!(norm("cash hit rate is fine"), "cache hit rate is fine");
+        assert_eq!(norm("pay in cash"), "pay in cash");
+        assert_eq!(
+            norm("Action item 4 Raj, add it"),
+            "action item for raj , add it"
+        );
+        assert_eq!(norm("Action item 4: add it"), "action item 4 : add it");
+        assert_eq!(norm("see Ops-1234"), "see ops 1234");
+        assert_eq!(tokenize("see Ops-1234")[1].text, "OPS");
     }
 
     #[test]
