@@ -160,3 +160,27 @@ fn unpunctuated_requests_name_who_was_asked() {
     assert_eq!(r.mitigations[0].offset_s, 20.0);
     assert_eq!(r.mitigations[0].worked, Some(true));
 }
+
+#[test]
+fn an_owner_addressed_after_a_thank_you_on_an_unlabelled_call() {
+    // Whisper ran "Thanks Jo. Omar, please own…" together with commas.
+    let r = call(&[
+        (1.0, 5.0, "We are declaring a sev 3 for the billing exports.", 0),
+        (7.0, 12.0, "I restarted the export workers and the queue is draining now.", 0),
+        (14.0, 22.0, "Thanks Jo, Omar, please own a retry limit for the export workers by next Friday, and we verify it with a load test.", 0),
+    ]);
+    let a = r
+        .action_items
+        .iter()
+        .find(|a| a.action.contains("retry limit"))
+        .unwrap_or_else(|| panic!("{:#?}", r.action_items));
+    assert_eq!(a.owner.as_deref(), Some("Omar"), "{a:#?}");
+    assert!(a.due.is_some(), "{a:#?}");
+    assert!(
+        a.verification
+            .as_deref()
+            .unwrap_or("")
+            .contains("load test"),
+        "{a:#?}"
+    );
+}

@@ -247,7 +247,14 @@ fn unknown_owner(t: &[crate::text::Token], i: usize, names: &[String]) -> Option
                 next.first(),
                 Some(&"will") | Some(&"to") | Some(&"going") | Some(&"is")
             );
-    owning.then(|| t[i].text.trim_end_matches("'s").to_string())
+    // "…, Ken, please own the runbook fix": addressed, then asked to own.
+    let asked_to_own = next.first() == Some(&",")
+        && matches!(next.get(1), Some(&"please") | Some(&"can") | Some(&"could"))
+        && t[i + 1..]
+            .iter()
+            .take(6)
+            .any(|x| matches!(x.lower.as_str(), "own" | "take"));
+    (owning || asked_to_own).then(|| t[i].text.trim_end_matches("'s").to_string())
 }
 
 fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {

@@ -167,9 +167,10 @@ fn split_core(core: &str, out: &mut Vec<Token>) {
     }
     // "Ops-1234", "inc-2209": a ticket key, however whisper cased it.
     if let Some((letters, digits)) = core.split_once('-') {
+        let caps = letters.chars().all(|c| c.is_ascii_uppercase());
         if (2..=6).contains(&letters.len())
             && letters.chars().all(|c| c.is_ascii_alphabetic())
-            && digits.len() >= 2
+            && digits.len() >= if caps { 2 } else { 3 }
             && all_digits(digits)
         {
             out.push(Token::word(&letters.to_uppercase()));
@@ -734,6 +735,7 @@ mod tests {
         assert_eq!(norm("Action item 4: add it"), "action item 4 : add it");
         assert_eq!(norm("see Ops-1234"), "see ops 1234");
         assert_eq!(tokenize("see Ops-1234")[1].text, "OPS");
+        assert_eq!(tokenize("request well-05")[1].text, "well");
     }
 
     #[test]
