@@ -257,12 +257,32 @@ fn unknown_owner(t: &[crate::text::Token], i: usize, names: &[String]) -> Option
     (owning || asked_to_own).then(|| t[i].text.trim_end_matches("'s").to_string())
 }
 
+/// True when token `i` sits right after "action item" (with a comma,
+/// colon or "for" between): the owner's slot.
+fn after_item_marker(t: &[crate::text::Token], i: usize) -> bool {
+    let at = |k: usize| t.get(k).map(|x| x.lower.as_str());
+    i >= 2
+        && matches!(at(i - 1), Some(",") | Some(":") | Some("for"))
+        && matches!(at(i - 2), Some("item") | Some("items"))
+}
+
 fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
     let t = &s.toks;
     for i in 0..t.len() {
-        let Some(n) = people::name_at(&t[i], names).or_else(|| unknown_owner(t, i, names)) else {
+        let slot = after_item_marker(t, i);
+        let Some(n) = people::name_at(&t[i], names)
+            .or_else(|| unknown_owner(t, i, names))
+            .or_else(|| {
+                slot.then(|| people::run_together_name(&t[i], names))
+                    .flatten()
+            })
+        else {
             continue;
         };
+        // "Action item, Dev adds a canary…", "Action item: Priya owns…".
+        if slot && names.contains(&n) {
+            return Some(n);
+        }
         let next: Vec<&str> = t[i + 1..]
             .iter()
             .take(4)

@@ -441,6 +441,30 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The known name a token refers to (exact, or one letter off for longer names).
+/// A known first name with the next word run into it, as whisper writes a
+/// name said quickly before the rest ("Devonsa" for "Dev owns a", "Rajex"
+/// for "Raj: ex…"): the token starts with the name (3+ letters) and at most
+/// four letters follow. Only for places where a name is expected (the
+/// owner slot of an action item), since ordinary words start with names too.
+pub fn run_together_name(t: &Token, names: &[String]) -> Option<String> {
+    if !t.is_capitalised() {
+        return None;
+    }
+    let w = t.text.trim_end_matches("'s").to_lowercase();
+    if !w.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    let mut found = names.iter().filter_map(|n| {
+        let first = n.split_whitespace().next().unwrap_or(n).to_lowercase();
+        let rest = w.chars().count().checked_sub(first.chars().count())?;
+        (first.chars().count() >= 3 && (1..=4).contains(&rest) && w.starts_with(&first))
+            .then(|| n.clone())
+    });
+    let first = found.next()?;
+    // Ambiguous between two people: no guess.
+    found.next().is_none().then_some(first)
+}
+
 pub fn name_at(t: &Token, names: &[String]) -> Option<String> {
     if !t.is_capitalised() {
         return None;
