@@ -118,8 +118,9 @@ impl<'a> RealtimeGroup<'a> {
                 total
             })
         });
+        // Duration::MAX: filtered out on the command line, never run.
         let secs = best.get().as_secs_f64();
-        if secs > 0.0 && secs.is_finite() {
+        if best.get() < Duration::MAX && secs > 0.0 {
             println!(
                 "{}/{id}: {:.0}× realtime ({audio_s:.1} s of audio in {:.1} ms, best iteration)",
                 self.name,
