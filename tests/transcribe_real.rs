@@ -218,7 +218,12 @@ fn stdin_file_and_raw_pcm() {
     };
     let doc = transcript(&run(&["-q", "-f", "json", "-"], &bytes));
     assert_eq!(wer(&reference, &text_of(&doc)), 0.0);
-    // jfk.wav is 16 kHz mono s16le after a 44-byte header.
+    // jfk.wav is 16 kHz mono s16le after its header; find the data chunk.
+    let data = bytes
+        .windows(4)
+        .position(|w| w == b"data")
+        .expect("a data chunk")
+        + 8;
     let doc = transcript(&run(
         &[
             "-q",
@@ -232,7 +237,7 @@ fn stdin_file_and_raw_pcm() {
             "1",
             "-",
         ],
-        &bytes[44..],
+        &bytes[data..],
     ));
     assert!(wer(&reference, &text_of(&doc)) <= 0.05);
 }

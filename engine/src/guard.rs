@@ -30,6 +30,34 @@ impl GuardConfig {
     }
 }
 
+/// Sign-offs whisper learned from subtitled videos and writes over quiet or
+/// noisy tails ("Thank you for watching."), normalised: lowercase words.
+const STOCK_PHRASES: &[&str] = &[
+    "thank you for watching",
+    "thanks for watching",
+    "thank you so much for watching",
+    "thank you for watching and see you next time",
+    "thanks for watching and see you next time",
+    "please subscribe",
+    "please like and subscribe",
+    "like and subscribe",
+    "subscribe to my channel",
+    "subtitles by the amara org community",
+    "transcription by castingwords",
+];
+
+/// True when a segment is one of whisper's stock sign-offs and whisper
+/// itself was not sure the window held speech (no-speech probability at
+/// least 0.2): text invented over a quiet tail, not something said.
+pub fn is_stock_phrase(text: &str, no_speech_prob: f32) -> bool {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(norm)
+        .filter(|w| !w.is_empty())
+        .collect();
+    no_speech_prob >= 0.2 && STOCK_PHRASES.contains(&words.join(" ").as_str())
+}
+
 /// True when a word is a non-speech annotation such as `[BLANK_AUDIO]`,
 /// `(music)` or `*laughs*` rather than something said.
 pub fn is_annotation(word: &str) -> bool {
@@ -89,6 +117,21 @@ pub fn collapse_repeats(words: &[&str]) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn stock_sign_offs_over_quiet_tails_are_dropped() {
+        assert!(is_stock_phrase("Thank you for watching.", 0.53));
+        assert!(is_stock_phrase(" thanks  for watching! ", 0.25));
+        // Said with confidence that there is speech: kept.
+        assert!(!is_stock_phrase("Thank you for watching.", 0.05));
+        // Ordinary thanks on a bridge call: kept.
+        assert!(!is_stock_phrase("Thank you, everyone.", 0.9));
+        assert!(!is_stock_phrase(
+            "Thanks for watching the dashboard, Ken.",
+            0.5
+        ));
+    }
+
     use super::*;
 
     #[test]

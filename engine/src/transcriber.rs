@@ -9,7 +9,7 @@ use whisper_rs::{
 };
 
 use crate::error::EngineError;
-use crate::guard::{collapse_repeats, is_annotation, GuardConfig};
+use crate::guard::{collapse_repeats, is_annotation, is_stock_phrase, GuardConfig};
 use crate::window::Window;
 use crate::SAMPLE_RATE;
 
@@ -406,7 +406,9 @@ impl Worker {
                 }
             }
             let avg_logprob = logprob_sum / logprob_n.max(1) as f32;
-            if guard.is_hallucination(no_speech, avg_logprob) {
+            // Word texts carry their own leading spaces, as in `push_draft`.
+            let said: String = words.iter().map(|(_, w)| w.text.as_str()).collect();
+            if guard.is_hallucination(no_speech, avg_logprob) || is_stock_phrase(&said, no_speech) {
                 result.dropped += 1;
                 continue;
             }
