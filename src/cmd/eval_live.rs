@@ -299,11 +299,14 @@ pub fn run(args: EvalLiveArgs) -> Result<()> {
     // Playback on its own thread, started once the capture delivers audio;
     // the capture stops a moment after the playback ends.
     let interrupted = Arc::new(AtomicBool::new(false));
+    let stop_playback = Arc::new(AtomicBool::new(false));
     {
         let interrupted = Arc::clone(&interrupted);
+        let stop_playback = Arc::clone(&stop_playback);
         let stop = capture_stop.clone();
         crate::cmd::interrupt::on_ctrl_c_do(move |_| {
             interrupted.store(true, Ordering::SeqCst);
+            stop_playback.store(true, Ordering::SeqCst);
             stop.stop();
         });
     }
@@ -312,14 +315,14 @@ pub fn run(args: EvalLiveArgs) -> Result<()> {
         let sink = args.sink.clone();
         let stop = capture_stop.clone();
         let monitor = monitor.clone();
-        let interrupted = Arc::clone(&interrupted);
+        let stop_playback = Arc::clone(&stop_playback);
         std::thread::spawn(move || -> Result<(f64, Instant)> {
             let t = Instant::now();
             while monitor.captured_seconds() <= 0.0 && t.elapsed() < Duration::from_secs(10) {
                 std::thread::sleep(Duration::from_millis(20));
             }
             std::thread::sleep(Duration::from_millis(500));
-            let played = play(&file, sink.as_deref(), &interrupted);
+            let played = play(&file, sink.as_deref(), &stop_playback);
             // Let the tail of the playback reach the capture, then stop.
             std::thread::sleep(Duration::from_millis(1500));
             stop.stop();
@@ -334,12 +337,18 @@ pub fn run(args: EvalLiveArgs) -> Result<()> {
     }
     let mut timed = Timed::default();
     let run = pipeline.run(vec![Track::new("live", Box::new(source))], &mut timed);
-    let (played_s, stopped_at) = player
+    let failed = run.is_err();
+    if failed {
+        // Nothing listens any more: stop the playback instead of waiting it out.
+        stop_playback.store(true, Ordering::SeqCst);
+    }
+    let played = player
         .join()
-        .map_err(|_| anyhow::anyhow!("playback thread panicked"))??;
+        .map_err(|_| anyhow::anyhow!("playback thread panicked"))?;
     done.store(true, Ordering::Relaxed);
     let _ = watcher.join();
     run.with_context(|| format!("{}: live transcription failed", args.file.display()))?;
+    let (played_s, stopped_at) = played?;
     if interrupted.load(Ordering::SeqCst) {
         bail!("interrupted");
     }
