@@ -8,158 +8,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use hotwash::eval::wer::wer;
-use hotwash_engine::source::{AudioSource, FileSource};
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/virtual-audio.sh");
+const VIRTUAL_AUDIO_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/virtual-audio.sh");
 
-/// A private PulseAudio server in a temporary directory; stopped on drop.
-struct VirtualAudio {
-    dir: tempfile::TempDir,
-}
-
-impl VirtualAudio {
-    fn start() -> Option<VirtualAudio> {
-        for tool in ["pulseaudio", "pactl", "paplay"] {
-            let found = Command::new("sh")
-                .args(["-c", &format!("command -v {tool}")])
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !found {
-                eprintln!(
-                    "skipping: {tool} is not installed (scripts/setup.sh installs pulseaudio and pulseaudio-utils)"
-                );
-                return None;
-            }
-        }
-        let dir = tempfile::Builder::new()
-            .prefix("hw-live-")
-            .tempdir()
-            .unwrap();
-        let out = Command::new("bash")
-            .arg(SCRIPT)
-            .arg("start")
-            .arg(dir.path().join("pa"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "virtual-audio.sh start failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(VirtualAudio { dir })
-    }
-
-    fn env(&self) -> Vec<(String, String)> {
-        let pa = self.dir.path().join("pa");
-        vec![
-            (
-                "XDG_RUNTIME_DIR".into(),
-                pa.join("run").display().to_string(),
-            ),
-            (
-                "PULSE_SERVER".into(),
-                format!("unix:{}", pa.join("run/native").display()),
-            ),
-        ]
-    }
-
-    fn work(&self) -> PathBuf {
-        self.dir.path().to_path_buf()
-    }
-}
-
-impl Drop for VirtualAudio {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(SCRIPT)
-            .arg("stop")
-            .arg(self.dir.path().join("pa"))
-            .output();
-    }
-}
-
-/// Decodes a file with the engine's reader into mono samples at its rate.
-fn decode_mono(path: &Path) -> (Vec<f32>, u32) {
-    let mut src = FileSource::open(path).unwrap();
-    let fmt = src.format();
-    let ch = usize::from(fmt.channels);
-    let mut buf = Vec::new();
-    let mut mono = Vec::new();
-    while src.read_block(&mut buf).unwrap() {
-        mono.extend(
-            buf.chunks_exact(ch)
-                .map(|f| f.iter().sum::<f32>() / ch as f32),
-        );
-    }
-    (mono, fmt.sample_rate)
-}
-
-/// Linear-interpolation resampling (enough for a correlation check).
-fn resample(x: &[f32], from: u32, to: u32) -> Vec<f32> {
-    if from == to {
-        return x.to_vec();
-    }
-    let n = (x.len() as u64 * u64::from(to) / u64::from(from)) as usize;
-    (0..n)
-        .map(|i| {
-            let t = i as f64 * f64::from(from) / f64::from(to);
-            let j = t.floor() as usize;
-            let f = (t - j as f64) as f32;
-            let a = x.get(j).copied().unwrap_or(0.0);
-            let b = x.get(j + 1).copied().unwrap_or(a);
-            a + (b - a) * f
-        })
-        .collect()
-}
-
-/// Normalised cross-correlation when `cap[i]` is compared with `src[i - lag]`.
-fn ncc_at(src: &[f32], cap: &[f32], lag: isize) -> f64 {
-    let first = lag.max(0) as usize;
-    let last = (src.len() as isize + lag).clamp(0, cap.len() as isize) as usize;
-    let (mut sx, mut sy, mut sxy) = (0.0f64, 0.0f64, 0.0f64);
-    for i in first..last {
-        let (x, y) = (
-            f64::from(src[(i as isize - lag) as usize]),
-            f64::from(cap[i]),
-        );
-        sx += x * x;
-        sy += y * y;
-        sxy += x * y;
-    }
-    if sx == 0.0 || sy == 0.0 {
-        0.0
-    } else {
-        sxy / (sx * sy).sqrt()
-    }
-}
-
-/// Best correlation of `src` inside `cap` (same rate): coarse on 10 ms
-/// energy envelopes, then sample-exact around the best coarse lag.
-fn best_correlation(src: &[f32], cap: &[f32], rate: u32) -> (f64, isize) {
-    let hop = (rate / 100) as usize;
-    let env = |x: &[f32]| -> Vec<f32> {
-        x.chunks(hop)
-            .map(|c| (c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32).sqrt())
-            .collect()
-    };
-    let (es, ec) = (env(src), env(cap));
-    let pick = |a: (f64, isize), b: (f64, isize)| if b.0 > a.0 { b } else { a };
-    let coarse = (-(es.len() as isize) + 100..=ec.len() as isize - 100)
-        .map(|l| (ncc_at(&es, &ec, l), l))
-        .fold((f64::MIN, 0), pick)
-        .1;
-    let centre = coarse * hop as isize;
-    let span = 2 * hop as isize;
-    ((centre - span)..=(centre + span))
-        .map(|l| (ncc_at(src, cap, l), l))
-        .fold((f64::MIN, 0), pick)
-}
+#[path = "../engine/tests/support/audio.rs"]
+mod audio;
+use audio::{best_correlation, decode_mono, resample, VirtualAudio};
 
 fn lines(text: &str) -> Vec<serde_json::Value> {
     text.lines()
