@@ -529,6 +529,33 @@ impl Pipeline {
         outcome
     }
 
+    /// Acts on a sink's answer to one item: `Ok(false)` stops the run
+    /// cleanly, an error stops it and is kept for the caller. Returns
+    /// whether the sink took the item.
+    fn take_answer<E: std::error::Error + Send + Sync + 'static>(
+        &self,
+        answer: Result<bool, E>,
+        sink_open: &mut bool,
+        summary: &mut Summary,
+        first_error: &mut Option<EngineError>,
+    ) -> bool {
+        match answer {
+            Ok(true) => true,
+            Ok(false) => {
+                *sink_open = false;
+                summary.stopped_early = true;
+                self.stop.abort();
+                true
+            }
+            Err(e) => {
+                *sink_open = false;
+                self.stop.abort();
+                first_error.get_or_insert(EngineError::Sink(Box::new(e)));
+                false
+            }
+        }
+    }
+
     /// The ordering loop on the caller's thread: reorders results and feeds the sink.
     fn order<S: Sink>(
         &self,
@@ -573,19 +600,8 @@ impl Pipeline {
                         end,
                         text: agreed,
                     };
-                    match sink.partial(&p) {
-                        Ok(true) => {}
-                        Ok(false) => {
-                            sink_open = false;
-                            summary.stopped_early = true;
-                            self.stop.abort();
-                        }
-                        Err(e) => {
-                            sink_open = false;
-                            self.stop.abort();
-                            first_error.get_or_insert(EngineError::Sink(Box::new(e)));
-                        }
-                    }
+                    let answer = sink.partial(&p);
+                    self.take_answer(answer, &mut sink_open, &mut summary, &mut first_error);
                     continue;
                 }
                 Event::Failed(e) => {
@@ -641,19 +657,9 @@ impl Pipeline {
                     no_speech_prob: draft.no_speech_prob,
                 };
                 next_id += 1;
-                match sink.utterance(&u) {
-                    Ok(true) => summary.utterances += 1,
-                    Ok(false) => {
-                        summary.utterances += 1;
-                        sink_open = false;
-                        summary.stopped_early = true;
-                        self.stop.abort();
-                    }
-                    Err(e) => {
-                        sink_open = false;
-                        self.stop.abort();
-                        first_error.get_or_insert(EngineError::Sink(Box::new(e)));
-                    }
+                let answer = sink.utterance(&u);
+                if self.take_answer(answer, &mut sink_open, &mut summary, &mut first_error) {
+                    summary.utterances += 1;
                 }
             }
             let released = reorder.released_until();
