@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use hotwash_postmortem::input::{assemble, ParsedTranscript, RawUtterance, RawWord};
 use hotwash_postmortem::record::IncidentRecord;
-use hotwash_postmortem::{build_record, Options};
+use hotwash_postmortem::{build_record, Options, Roster};
 
 /// Word timings spread over `start..end`; the last `squashed` words all sit
 /// at `end` with no duration, as whisper leaves words it could not align.
@@ -33,6 +33,11 @@ fn words(text: &str, start: f64, end: f64, squashed: usize) -> Vec<RawWord> {
 
 /// An unlabelled call from (start, end, text, squashed tail words), on 2026-02-04 (a Wednesday).
 fn call(lines: &[(f64, f64, &str, usize)]) -> IncidentRecord {
+    call_with(lines, None)
+}
+
+/// [`call`], read with a roster of who was on it.
+fn call_with(lines: &[(f64, f64, &str, usize)], roster: Option<&Roster>) -> IncidentRecord {
     let utterances = lines
         .iter()
         .enumerate()
@@ -56,7 +61,7 @@ fn call(lines: &[(f64, f64, &str, usize)]) -> IncidentRecord {
         utterances,
     };
     build_record(
-        &assemble(vec![(PathBuf::from("call.json"), t)], None),
+        &assemble(vec![(PathBuf::from("call.json"), t)], roster),
         &Options::default(),
     )
 }
@@ -189,38 +194,15 @@ fn an_owner_addressed_after_a_thank_you_on_an_unlabelled_call() {
 fn a_known_name_run_into_the_next_word_in_the_owner_slot() {
     // "Action item for Raj: move…" heard as "Rajex move…"; "Action item,
     // Dev owns a…" as "Devonsa…"; the roster knows Raj and Dev.
-    let utterances = [
-        (1.0, 9.0, "Action item for Rajex move the disk alert to 80% by this Friday, and we test it with a fill script."),
-        (11.0, 19.0, "Action item, Devonsa retry budget for the exporter due March 28, we verify it with a game day."),
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, &(start, end, text))| RawUtterance {
-        id: i.to_string(),
-        track: Some("main".into()),
-        speaker: None,
-        start,
-        end,
-        wall_start: None,
-        text: text.to_string(),
-        words: words(text, start, end, 0),
-    })
-    .collect();
-    let t = ParsedTranscript {
-        start_utc: Some("2026-03-10T10:00:00Z".parse().unwrap()),
-        duration: None,
-        tracks: vec!["main".into()],
-        speakers: Vec::new(),
-        title: None,
-        utterances,
-    };
-    let roster = hotwash_postmortem::Roster::parse(
-        "[raj]\nname = \"Raj\"\n[dev]\nname = \"Dev\"\n[tomas]\nname = \"Tomas\"\n",
-    )
-    .unwrap();
-    let r = build_record(
-        &assemble(vec![(PathBuf::from("call.json"), t)], Some(&roster)),
-        &Options::default(),
+    let roster =
+        Roster::parse("[raj]\nname = \"Raj\"\n[dev]\nname = \"Dev\"\n[tomas]\nname = \"Tomas\"\n")
+            .unwrap();
+    let r = call_with(
+        &[
+            (1.0, 9.0, "Action item for Rajex move the disk alert to 80% by this Friday, and we test it with a fill script.", 0),
+            (11.0, 19.0, "Action item, Devonsa retry budget for the exporter due March 28, we verify it with a game day.", 0),
+        ],
+        Some(&roster),
     );
     let owners: Vec<Option<&str>> = r.action_items.iter().map(|a| a.owner.as_deref()).collect();
     assert_eq!(

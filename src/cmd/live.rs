@@ -2,7 +2,7 @@
 //! of it to disk, and transcribe alongside.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +15,7 @@ use hotwash_engine::transcriber::Model;
 use hotwash_engine::{RecordingInfo, Sink, Summary, Utterance};
 
 use crate::cmd::transcribe::{
-    build_pipeline_for, make_sink, resolve_model, OutputFormat, TranscribeArgs,
+    build_pipeline_for, make_sink, open_output, resolve_model, OutputFormat, TranscribeArgs,
 };
 
 /// Passes utterances on and notes where the last speech ended (for
@@ -165,19 +165,11 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         File::create(&transcript_path)
             .with_context(|| format!("{}: cannot create", transcript_path.display()))?,
     );
-    let out: Box<dyn Write + Send> = match &args.output {
-        Some(p) => {
-            Box::new(BufWriter::new(File::create(p).with_context(|| {
-                format!("{}: cannot create output file", p.display())
-            })?))
-        }
-        None => Box::new(io::stdout()),
-    };
     // Partials go to the output only: transcript.jsonl keeps final text.
     let shown = if args.format == OutputFormat::Txt && args.output.is_none() {
         Box::new(TextSink::new(io::stdout()).overwrite_partials(io::stdout().is_terminal()))
     } else {
-        make_sink(args.format, out)
+        make_sink(args.format, open_output(args.output.as_deref())?)
     };
     let sink = TeeSink::new(vec![
         shown,

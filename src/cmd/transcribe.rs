@@ -295,6 +295,18 @@ pub fn build_pipeline_for(
     Ok(b.build()?)
 }
 
+/// Where `-o PATH` points (created, buffered), or stdout without it.
+pub fn open_output(path: Option<&Path>) -> Result<Box<dyn Write + Send>> {
+    Ok(match path {
+        Some(p) => {
+            Box::new(BufWriter::new(File::create(p).with_context(|| {
+                format!("{}: cannot create output file", p.display())
+            })?))
+        }
+        None => Box::new(io::stdout()),
+    })
+}
+
 /// Makes the sink for `format` writing to `out`.
 pub fn make_sink(format: OutputFormat, out: Box<dyn Write + Send>) -> BoxedSink {
     match format {
@@ -339,15 +351,10 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         .map(parse_start_time)
         .transpose()?;
     let pipeline = build_pipeline(&args.engine, Model::load(&model)?, start, args.quiet)?;
-    let out: Box<dyn Write + Send> = match &args.output {
-        Some(p) => {
-            Box::new(BufWriter::new(File::create(p).with_context(|| {
-                format!("{}: cannot create output file", p.display())
-            })?))
-        }
-        None => Box::new(io::stdout()),
-    };
-    let mut sink = TeeSink::new(vec![make_sink(args.format, out)]);
+    let mut sink = TeeSink::new(vec![make_sink(
+        args.format,
+        open_output(args.output.as_deref())?,
+    )]);
     let (summary, interrupted) = run_with_ui(&pipeline, tracks, &mut sink, args.quiet)?;
     if !args.quiet {
         for w in &summary.warnings {
