@@ -1,39 +1,38 @@
-//! Scores the records built from the scenarios' reference transcripts and the
-//! engine's transcripts against their truth, without building the engine.
+//! Scores the records built from the scenarios' reference transcripts
+//! against their truth, without building the engine.
 //!
-//! `cargo run -p hotwash-postmortem --example score [SCENARIOS] [TRANSCRIPTS] [-q]`
-//! (defaults: `/work/shared/scenarios`, `target/eval-transcripts`; `-q` hides
-//! the per-scenario missed/extra notes).
+//! `cargo run -p hotwash-postmortem --example score [SCENARIOS...]`
+//! (default: `../shared/scenarios` beside the checkout).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use hotwash_postmortem::eval;
+use hotwash_postmortem::{build_record, eval, Options};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let quiet = args.iter().any(|a| a == "-q");
-    let mut pos = args.iter().filter(|a| !a.starts_with('-'));
-    let scenarios = pos
-        .next()
-        .cloned()
-        .unwrap_or_else(|| "/work/shared/scenarios".into());
-    let transcripts = pos
-        .next()
-        .cloned()
-        .unwrap_or_else(|| "/work/main/target/eval-transcripts".into());
-    let scores = match eval::evaluate(&[PathBuf::from(scenarios)], Some(Path::new(&transcripts))) {
-        Ok(s) => s,
+    let mut dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    if dirs.is_empty() {
+        dirs.push(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/scenarios"
+        )));
+    }
+    let cases = match eval::load_cases(&dirs) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("score: {e}");
             std::process::exit(1);
         }
     };
-    print!("{}", eval::table(&scores));
-    if !quiet {
-        for s in &scores {
-            for n in &s.notes {
-                println!("{} [{}] {n}", s.scenario, s.source);
-            }
+    let mut rows = Vec::new();
+    for case in &cases {
+        match case.reference_call() {
+            Ok(call) => rows.push(eval::Row {
+                scenario: case.id.clone(),
+                source: "reference".into(),
+                score: case.score(&build_record(&call, &Options::default())),
+            }),
+            Err(e) => eprintln!("score: {e}"),
         }
     }
+    print!("{}", eval::table(&rows));
 }

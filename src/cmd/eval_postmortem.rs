@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::Args;
-use hotwash_postmortem::eval;
+use hotwash_postmortem::{build_record, eval, Options};
 
 use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, EngineArgs};
 
@@ -24,9 +24,6 @@ pub struct EvalPostmortemArgs {
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Also list what was missed and what was extra.
-    #[arg(long)]
-    pub verbose: bool,
     /// Transcribe each scenario's rendered audio with the engine first (into
     /// --transcripts, default `target/eval-transcripts`; existing transcripts are reused).
     #[arg(long)]
@@ -105,22 +102,34 @@ pub fn run(args: EvalPostmortemArgs) -> Result<()> {
     } else {
         args.transcripts.clone()
     };
-    let scores = eval::evaluate(&args.dirs, transcripts.as_deref())?;
-    if scores.is_empty() {
+    let cases = eval::load_cases(&args.dirs)?;
+    if cases.is_empty() {
         anyhow::bail!("no scenarios with `truth` found in the given directories");
     }
-    if args.json {
-        let doc = serde_json::json!({ "scores": scores, "totals": eval::totals(&scores) });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(());
-    }
-    print!("{}", eval::table(&scores));
-    if args.verbose {
-        for s in &scores {
-            for n in &s.notes {
-                println!("{} [{}] {n}", s.scenario, s.source);
+    let mut rows = Vec::new();
+    for case in &cases {
+        let call = case.reference_call()?;
+        let record = build_record(&call, &Options::default());
+        rows.push(eval::Row {
+            scenario: case.id.clone(),
+            source: "reference".into(),
+            score: case.score(&record),
+        });
+        if let Some(dir) = &transcripts {
+            if let Some(call) = case.engine_call(dir)? {
+                let record = build_record(&call, &Options::default());
+                rows.push(eval::Row {
+                    scenario: case.id.clone(),
+                    source: "engine".into(),
+                    score: case.score(&record),
+                });
             }
         }
     }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    print!("{}", eval::table(&rows));
     Ok(())
 }
