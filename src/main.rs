@@ -23,11 +23,22 @@ enum Command {
     Show(cmd::show::ShowArgs),
     /// Transcribe recordings (same as the `transcribe` binary).
     Transcribe(cmd::transcribe::TranscribeArgs),
+    /// Train the learned parts of extraction from scenarios' truth.
+    Train {
+        #[command(subcommand)]
+        what: TrainCommand,
+    },
     /// Evaluate transcription or postmortem extraction against references.
     Eval {
         #[command(subcommand)]
         what: EvalCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum TrainCommand {
+    /// The dialogue-act head (postmortem/model/acts-head.json).
+    Acts(cmd::train::TrainActsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,6 +60,9 @@ fn main() {
         Command::Postmortem(a) => cmd::postmortem::run(a).map(|()| 0),
         Command::Show(a) => cmd::show::run(a).map(|()| 0),
         Command::Transcribe(a) => cmd::transcribe::run(a),
+        Command::Train { what } => match what {
+            TrainCommand::Acts(a) => cmd::train::run(a).map(|()| 0),
+        },
         Command::Eval { what } => match what {
             EvalCommand::Asr(a) => cmd::eval_asr::run(a).map(|()| 0),
             EvalCommand::Live(a) => cmd::eval_live::run(a).map(|()| 0),

@@ -7,6 +7,7 @@
 //! tokens, with spoken numbers, times and dates resolved first. Every
 //! extracted line cites the utterance ids it was read from.
 
+pub mod acts;
 pub mod error;
 pub mod eval;
 pub mod extract;
@@ -16,7 +17,7 @@ pub mod render;
 pub mod text;
 
 pub use error::{Error, Result};
-pub use extract::{build_record, Options};
+pub use extract::{build_record, Extraction, Options};
 pub use input::{load_transcripts, Call, Roster};
 pub use record::IncidentRecord;
 pub use render::render_all;

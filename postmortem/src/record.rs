@@ -220,6 +220,12 @@ pub struct Decision {
     pub alternatives: Vec<String>,
     /// Utterance ids.
     pub sources: Vec<String>,
+    /// What produced the item: a rule, the learned labeller, or both, with its score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// How sure the extractor is, in [0, 1]; below 0.5 the item is shown "to confirm".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
 }
 
 /// One mitigation attempt.
@@ -241,6 +247,12 @@ pub struct Mitigation {
     pub result_offset_s: Option<f64>,
     /// Utterance ids (the attempt, then the result).
     pub sources: Vec<String>,
+    /// What produced the item: a rule, the learned labeller, or both, with its score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// How sure the extractor is, in [0, 1]; below 0.5 the item is shown "to confirm".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
 }
 
 /// State of a hypothesis.
@@ -274,6 +286,12 @@ pub struct Hypothesis {
     pub settled_text: Option<String>,
     /// Utterance ids.
     pub sources: Vec<String>,
+    /// What produced the item: a rule, the learned labeller, or both, with its score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// How sure the extractor is, in [0, 1]; below 0.5 the item is shown "to confirm".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
 }
 
 /// Follow-up categories.
@@ -357,6 +375,12 @@ pub struct ActionItem {
     pub vague_reasons: Vec<String>,
     /// Utterance ids.
     pub sources: Vec<String>,
+    /// What produced the item: a rule, the learned labeller, or both, with its score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// How sure the extractor is, in [0, 1]; below 0.5 the item is shown "to confirm".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
 }
 
 /// Evidence kinds.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use hotwash_postmortem::input::{assemble, ParsedTranscript, RawUtterance};
 use hotwash_postmortem::record::{Category, HypothesisStatus, IncidentRecord};
-use hotwash_postmortem::{build_record, Options};
+use hotwash_postmortem::{build_record, Extraction, Options};
 
 /// A call from (speaker label, text) lines, 6 s apart, starting 2026-02-04 10:00 UTC (a Wednesday).
 fn call(lines: &[(Option<&str>, &str)]) -> IncidentRecord {
@@ -33,7 +33,15 @@ fn call(lines: &[(Option<&str>, &str)]) -> IncidentRecord {
         utterances,
     };
     let c = assemble(vec![(PathBuf::from("call.json"), t)], None);
-    build_record(&c, &Options::default())
+    build_record(
+        &c,
+        &Options {
+            // These pin the rule layer's phrasing; the combined labeller is
+            // checked on whole calls (tests/own_calls.rs).
+            extraction: Extraction::Rules,
+            ..Options::default()
+        },
+    )
 }
 
 fn items(r: &IncidentRecord) -> Vec<(Option<String>, Option<String>, bool)> {

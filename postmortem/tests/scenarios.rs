@@ -83,7 +83,11 @@ fn scorer_agrees_with_the_reference_script() {
             .arg("--json")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let want: Value = serde_json::from_slice(&out.stdout).unwrap();
         let got = serde_json::to_value(c.score(&record)).unwrap();
         let mut d = Vec::new();

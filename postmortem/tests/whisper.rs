@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use hotwash_postmortem::input::{assemble, ParsedTranscript, RawUtterance, RawWord};
 use hotwash_postmortem::record::IncidentRecord;
-use hotwash_postmortem::{build_record, Options, Roster};
+use hotwash_postmortem::{build_record, Extraction, Options, Roster};
 
 /// Word timings spread over `start..end`; the last `squashed` words all sit
 /// at `end` with no duration, as whisper leaves words it could not align.
@@ -62,7 +62,12 @@ fn call_with(lines: &[(f64, f64, &str, usize)], roster: Option<&Roster>) -> Inci
     };
     build_record(
         &assemble(vec![(PathBuf::from("call.json"), t)], roster),
-        &Options::default(),
+        &Options {
+            // These pin the rule layer's phrasing; the combined labeller is
+            // checked on whole calls (tests/own_calls.rs).
+            extraction: Extraction::Rules,
+            ..Options::default()
+        },
     )
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::Args;
-use hotwash_postmortem::{build_record, eval, Options};
+use hotwash_postmortem::{build_record, eval, Extraction, Options};
 
 use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, EngineArgs};
 
@@ -21,6 +21,13 @@ pub struct EvalPostmortemArgs {
     /// Directory of engine transcripts named `<scenario-id>.json` to score too.
     #[arg(long, value_name = "DIR")]
     pub transcripts: Option<PathBuf>,
+    /// How items are found: the rules alone, or rules with the learned labeller.
+    #[arg(long, value_enum, default_value = "combined")]
+    pub extraction: ExtractionArg,
+    /// Also score each call with a head trained on all the other calls
+    /// (leave one call out): the honest figure for anything learned.
+    #[arg(long)]
+    pub cross_validate: bool,
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -31,6 +38,15 @@ pub struct EvalPostmortemArgs {
     /// Engine options for --from-audio.
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+/// `--extraction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExtractionArg {
+    /// Rule extractors alone.
+    Rules,
+    /// Rules kept and completed by the learned act labeller.
+    Combined,
 }
 
 const AUDIO_EXT: &[&str] = &["flac", "wav", "mp3", "ogg", "opus", "m4a", "webm"];
@@ -106,18 +122,25 @@ pub fn run(args: EvalPostmortemArgs) -> Result<()> {
     if cases.is_empty() {
         anyhow::bail!("no scenarios with `truth` found in the given directories");
     }
-    let mut rows = Vec::new();
+    let opts = Options {
+        extraction: match args.extraction {
+            ExtractionArg::Rules => Extraction::Rules,
+            ExtractionArg::Combined => Extraction::Combined,
+        },
+        ..Options::default()
+    };
+    let mut rows = eval::reference_rows(&cases, "reference", &opts)?;
+    if args.cross_validate {
+        rows.extend(eval::cross_validate(
+            &cases,
+            &hotwash_postmortem::acts::TrainConfig::default(),
+            &opts,
+        )?);
+    }
     for case in &cases {
-        let call = case.reference_call()?;
-        let record = build_record(&call, &Options::default());
-        rows.push(eval::Row {
-            scenario: case.id.clone(),
-            source: "reference".into(),
-            score: case.score(&record),
-        });
         if let Some(dir) = &transcripts {
             if let Some(call) = case.engine_call(dir)? {
-                let record = build_record(&call, &Options::default());
+                let record = build_record(&call, &opts);
                 rows.push(eval::Row {
                     scenario: case.id.clone(),
                     source: "engine".into(),

@@ -10,4 +10,5 @@ pub mod models;
 pub mod postmortem;
 pub mod progress;
 pub mod show;
+pub mod train;
 pub mod transcribe;

@@ -137,6 +137,7 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
         severity: args.severity.clone(),
         start_utc: args.start_utc,
         date: args.date,
+        ..Options::default()
     };
     let record = build_record(&call, &opts);
     let written = render_all(&record, &args.out, args.template.as_deref())?;

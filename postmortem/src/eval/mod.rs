@@ -113,7 +113,8 @@ impl Case {
         let scenario_json = read_json(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let reference_path = [
-            dir.join("rendered").join(format!("{}.ref.json", scenario.id)),
+            dir.join("rendered")
+                .join(format!("{}.ref.json", scenario.id)),
             dir.join(format!("{}.ref.json", scenario.id)),
         ]
         .into_iter()
@@ -214,8 +215,22 @@ fn cells(name: &str, source: &str, s: &CallScore, trigger: f64) -> Vec<String> {
 /// the mean over calls of each source.
 pub fn table(rows: &[Row]) -> String {
     let mut out_rows = vec![[
-        "scenario", "source", "act F1", "owner", "due", "dec F1", "who", "mit F1", "worked",
-        "hyp F1", "evid F1", "tl R", "trigger", "factors R", "impact R", "mean F1",
+        "scenario",
+        "source",
+        "act F1",
+        "owner",
+        "due",
+        "dec F1",
+        "who",
+        "mit F1",
+        "worked",
+        "hyp F1",
+        "evid F1",
+        "tl R",
+        "trigger",
+        "factors R",
+        "impact R",
+        "mean F1",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -261,4 +276,51 @@ pub fn table(rows: &[Row]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Scores every case's reference transcript under the given options.
+pub fn reference_rows(cases: &[Case], source: &str, opts: &crate::Options) -> Result<Vec<Row>> {
+    cases
+        .iter()
+        .map(|c| {
+            let record = crate::build_record(&c.reference_call()?, opts);
+            Ok(Row {
+                scenario: c.id.clone(),
+                source: source.to_string(),
+                score: c.score(&record),
+            })
+        })
+        .collect()
+}
+
+/// Leave-one-call-out: each case is scored with a head trained on all the
+/// other cases, never on itself.
+pub fn cross_validate(
+    cases: &[Case],
+    cfg: &crate::acts::TrainConfig,
+    opts: &crate::Options,
+) -> Result<Vec<Row>> {
+    let cues = crate::acts::CueLabeller::shipped()?;
+    let mut rows = Vec::new();
+    for (k, c) in cases.iter().enumerate() {
+        let others: Vec<&Case> = cases
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != k)
+            .map(|(_, c)| c)
+            .collect();
+        let head = crate::acts::train_on(&others, &cues, cfg)?;
+        let opts = crate::Options {
+            extraction: crate::Extraction::Combined,
+            head: Some(std::sync::Arc::new(head)),
+            ..opts.clone()
+        };
+        let record = crate::build_record(&c.reference_call()?, &opts);
+        rows.push(Row {
+            scenario: c.id.clone(),
+            source: "cross-validated".into(),
+            score: c.score(&record),
+        });
+    }
+    Ok(rows)
 }

@@ -222,8 +222,8 @@ fn idents(value: &str) -> HashSet<String> {
     static ID: OnceLock<Regex> = OnceLock::new();
     static HOST: OnceLock<Regex> = OnceLock::new();
     let id = ID.get_or_init(|| Regex::new(r"[a-z]*\d[a-z0-9]*").expect("valid regex"));
-    let host = HOST
-        .get_or_init(|| Regex::new(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+").expect("valid regex"));
+    let host =
+        HOST.get_or_init(|| Regex::new(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+").expect("valid regex"));
     let v = value.to_lowercase();
     let n = norm(&v);
     id.find_iter(&n)

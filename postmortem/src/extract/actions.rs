@@ -1093,6 +1093,8 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
         }
     }
     ActionItem {
+        why: Some("rule".into()),
+        confidence: None,
         id: format!("A{n}"),
         offset_s: s.offset_s,
         time_utc: ctx.utc(s.offset_s),

@@ -518,6 +518,8 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
         let alternatives = alternatives(ctx, &sents, &decision_text, main, since);
         out.push(Found {
             decision: Decision {
+                why: Some("rule".into()),
+                confidence: None,
                 offset_s: s.offset_s.min(ctx.sents[main].offset_s),
                 time_utc: ctx.utc(s.offset_s.min(ctx.sents[main].offset_s)),
                 decision: decision_text,

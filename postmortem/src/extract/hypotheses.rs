@@ -87,6 +87,8 @@ pub fn extract(ctx: &Ctx) -> Vec<(Hypothesis, Vec<usize>)> {
         last_utt = Some((ctx.turn[s.utt], i));
         out.push((
             Hypothesis {
+                why: Some("rule".into()),
+                confidence: None,
                 offset_s: ctx.sents[idx[0]].offset_s.min(s.offset_s),
                 time_utc: ctx.utc(s.offset_s),
                 text,

@@ -237,6 +237,8 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
         used_sents.insert(sent);
         out.push(Found {
             mitigation: Mitigation {
+                why: Some("rule".into()),
+                confidence: None,
                 offset_s: ctx.sents[sent].offset_s,
                 time_utc: ctx.utc(ctx.sents[sent].offset_s),
                 what,
@@ -268,6 +270,8 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
         }
         out.push(Found {
             mitigation: Mitigation {
+                why: Some("rule".into()),
+                confidence: None,
                 offset_s: s.offset_s,
                 time_utc: ctx.utc(s.offset_s),
                 what: what_of(&s.text),

@@ -24,9 +24,27 @@ use crate::record::{
 };
 use context::Ctx;
 
+/// How items are found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Extraction {
+    /// The rule extractors alone.
+    Rules,
+    /// The rule extractors, kept and completed by the learned act labeller
+    /// (see [`crate::acts`]).
+    #[default]
+    Combined,
+}
+
 /// What the command line can set or override.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
+    /// How items are found (default: rules with the learned labeller).
+    pub extraction: Extraction,
+    /// The act head to use instead of the shipped one (cross-validation,
+    /// a team's own training).
+    pub head: Option<std::sync::Arc<crate::acts::LinearHead>>,
+    /// Bars for combining rules and labels (default: the tuned ones).
+    pub thresholds: Option<crate::acts::Thresholds>,
     /// Incident id (default `inc-YYYYMMDD-HHMM` from the start time).
     pub id: Option<String>,
     /// Title (default: the reference transcript's, else one built from the systems).
@@ -50,6 +68,41 @@ fn normalise_severity(s: &str) -> String {
 
 /// Builds the incident record from a call.
 pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
+    let mut record = build_rule_record(call, opts);
+    if opts.extraction == Extraction::Combined {
+        if let Some(labeller) = labeller(opts) {
+            let scores = crate::acts::Labeller::label(&labeller, call);
+            crate::acts::apply(
+                &mut record,
+                call,
+                &scores,
+                &opts.thresholds.unwrap_or_default(),
+                crate::acts::Labeller::name(&labeller),
+            );
+        }
+    }
+    record
+}
+
+/// The learned labeller of these options: the given head, else the shipped
+/// one (`None` only if the shipped files were damaged, which a test guards).
+fn labeller(opts: &Options) -> Option<crate::acts::LearnedLabeller> {
+    use crate::acts::{CueLabeller, LearnedLabeller, LinearHead};
+    use std::sync::{Arc, OnceLock};
+    static SHIPPED: OnceLock<Option<(Arc<LinearHead>, CueLabeller)>> = OnceLock::new();
+    let shipped = SHIPPED.get_or_init(|| {
+        Some((
+            Arc::new(LinearHead::shipped().ok()?),
+            CueLabeller::shipped().ok()?,
+        ))
+    });
+    let (head, cues) = shipped.as_ref()?;
+    let head = opts.head.clone().unwrap_or_else(|| head.clone());
+    Some(LearnedLabeller::new(head, cues.clone()))
+}
+
+/// The record as the rule extractors alone find it.
+fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
     let sents = context::sentences(call);
     let people = people::resolve(call, &sents);
     let start_utc = opts.start_utc.or(call.start_utc);
