@@ -7,6 +7,7 @@ pub mod eval_postmortem;
 pub mod interrupt;
 pub mod live;
 pub mod models;
+pub mod paths;
 pub mod postmortem;
 pub mod progress;
 pub mod show;

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use hotwash_postmortem::record::HypothesisStatus;
 
-use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, CallTracks, EngineArgs};
+use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, EngineArgs};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
 
 /// Arguments of `hotwash postmortem`.
@@ -67,28 +67,31 @@ fn is_transcript(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"))
 }
 
-/// Runs `hotwash postmortem`.
-pub fn run(args: PostmortemArgs) -> Result<()> {
-    let roster = match &args.roster {
-        Some(p) => Some(Roster::load(p)?),
-        None => None,
-    };
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
-    let mut transcripts = Vec::new();
-    let transcribe = |audio: &CallTracks, stem: &str, shown: &str| -> Result<PathBuf> {
-        let t = transcribe_to_json(
-            audio,
-            stem,
-            args.split_channels,
-            &args.out,
-            &args.engine,
-            args.start_utc,
-            false,
-        )?;
-        println!("transcribed {shown} -> {}", t.display());
-        Ok(t)
-    };
+/// The files `render_all` writes into the output directory.
+pub const RENDERED: &[&str] = &[
+    "incident.json",
+    "postmortem.md",
+    "brief-exec.md",
+    "brief-engineering.md",
+    "brief-support.md",
+    "actions-jira.csv",
+    "actions-linear.csv",
+];
+
+/// One input of the run: a transcript read as it is, or audio to transcribe
+/// into `<out>/<stem>.transcript.json`.
+enum Job {
+    Transcript(PathBuf),
+    Audio {
+        tracks: Vec<(Option<String>, PathBuf)>,
+        stem: String,
+        shown: String,
+    },
+}
+
+/// Turns the command line into jobs, in order.
+fn plan(args: &PostmortemArgs) -> Result<Vec<Job>> {
+    let mut jobs = Vec::new();
     for input in &args.inputs {
         if !input.exists() {
             anyhow::bail!("{}: no such file", input.display());
@@ -99,18 +102,22 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
                 .file_name()
                 .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
             let stem = stem.trim_end_matches(".tracks").to_string();
-            transcripts.push(transcribe(&tracks, &stem, &input.display().to_string())?);
+            jobs.push(Job::Audio {
+                tracks,
+                stem,
+                shown: input.display().to_string(),
+            });
         } else if is_transcript(input) {
-            transcripts.push(input.clone());
+            jobs.push(Job::Transcript(input.clone()));
         } else {
             let stem = input
                 .file_stem()
                 .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
-            transcripts.push(transcribe(
-                &[(None, input.clone())],
-                &stem,
-                &input.display().to_string(),
-            )?);
+            jobs.push(Job::Audio {
+                tracks: vec![(None, input.clone())],
+                stem,
+                shown: input.display().to_string(),
+            });
         }
     }
     if !args.tracks.is_empty() {
@@ -125,7 +132,75 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
             tracks.push((Some(name.to_string()), PathBuf::from(file)));
         }
         let shown = format!("{} tracks", tracks.len());
-        transcripts.push(transcribe(&tracks, "call", &shown)?);
+        jobs.push(Job::Audio {
+            tracks,
+            stem: "call".into(),
+            shown,
+        });
+    }
+    Ok(jobs)
+}
+
+/// Every file the run reads.
+fn inputs_read<'a>(args: &'a PostmortemArgs, jobs: &'a [Job]) -> Vec<&'a Path> {
+    let mut v: Vec<&Path> = Vec::new();
+    for j in jobs {
+        match j {
+            Job::Transcript(p) => v.push(p),
+            Job::Audio { tracks, .. } => v.extend(tracks.iter().map(|(_, p)| p.as_path())),
+        }
+    }
+    v.extend(args.roster.as_deref());
+    v.extend(args.template.as_deref());
+    v
+}
+
+/// Every file the run writes into the output directory.
+fn outputs_written(out: &Path, jobs: &[Job]) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = RENDERED.iter().map(|f| out.join(f)).collect();
+    for j in jobs {
+        if let Job::Audio { stem, .. } = j {
+            v.push(out.join(format!("{stem}.transcript.json")));
+        }
+    }
+    v
+}
+
+/// Runs `hotwash postmortem`.
+pub fn run(args: PostmortemArgs) -> Result<()> {
+    let jobs = plan(&args)?;
+    let inputs = inputs_read(&args, &jobs);
+    for out in outputs_written(&args.out, &jobs) {
+        crate::cmd::paths::refuse_output_onto_input(&out, inputs.iter().copied())?;
+    }
+    let roster = match &args.roster {
+        Some(p) => Some(Roster::load(p)?),
+        None => None,
+    };
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
+    let mut transcripts = Vec::new();
+    for job in &jobs {
+        match job {
+            Job::Transcript(p) => transcripts.push(p.clone()),
+            Job::Audio {
+                tracks,
+                stem,
+                shown,
+            } => {
+                let t = transcribe_to_json(
+                    tracks,
+                    stem,
+                    args.split_channels,
+                    &args.out,
+                    &args.engine,
+                    args.start_utc,
+                    false,
+                )?;
+                println!("transcribed {shown} -> {}", t.display());
+                transcripts.push(t);
+            }
+        }
     }
     let call = load_transcripts(&transcripts, roster.as_ref())?;
     for w in &call.warnings {

@@ -196,6 +196,21 @@ fn open_source(arg: &str, args: &TranscribeArgs) -> Result<Box<dyn AudioSource>>
     Ok(Box::new(FileSource::open(Path::new(arg))?))
 }
 
+/// The input files named on the command line (files and `--track` files;
+/// not stdin).
+fn input_paths(args: &TranscribeArgs) -> impl Iterator<Item = &Path> {
+    args.files
+        .iter()
+        .map(String::as_str)
+        .chain(
+            args.tracks
+                .iter()
+                .filter_map(|t| t.split_once('=').map(|(_, f)| f)),
+        )
+        .filter(|f| *f != "-")
+        .map(Path::new)
+}
+
 /// Opens every input as a pipeline track.
 pub fn open_tracks(args: &TranscribeArgs) -> Result<Vec<Track>> {
     let mut tracks = Vec::new();
@@ -342,6 +357,9 @@ pub fn run_with_ui<S: Sink>(
 pub fn run(args: TranscribeArgs) -> Result<i32> {
     if args.live {
         return crate::cmd::live::run(args);
+    }
+    if let Some(out) = &args.output {
+        crate::cmd::paths::refuse_output_onto_input(out, input_paths(&args))?;
     }
     let tracks = open_tracks(&args)?;
     let model = resolve_model(&args.engine.model, args.quiet)?;
