@@ -77,3 +77,47 @@ fn postmortem_refuses_to_write_onto_its_input() {
     assert_eq!(std::fs::read(&t).unwrap(), before);
     assert!(!Path::new(&d.path().join("postmortem.md")).exists());
 }
+
+fn read_json(p: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn postmortem_gives_inputs_with_one_stem_their_own_transcripts() {
+    let Some(jfk) = shared("real/jfk.wav") else {
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let sub = d.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let a = d.path().join("jfk.wav");
+    std::fs::copy(&jfk, &a).unwrap();
+    let b = sub.join("jfk.wav");
+    std::fs::copy(&jfk, &b).unwrap();
+    let pm = d.path().join("pm");
+    let o = bin("hotwash")
+        .args(["postmortem", s(&a), s(&b), s(&a), "-o", s(&pm)])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = read_json(&pm.join("jfk.transcript.json"));
+    let second = read_json(&pm.join("jfk-2.transcript.json"));
+    for t in [&first, &second] {
+        assert_eq!(t["schema"], "hotwash.transcript/1");
+        assert!(!t["utterances"].as_array().unwrap().is_empty(), "{t}");
+    }
+    let record = read_json(&pm.join("incident.json"));
+    let recs = record["recordings"].as_array().unwrap();
+    assert_eq!(recs.len(), 2, "each recording once: {recs:?}");
+    let paths: Vec<&str> = recs.iter().map(|r| r["path"].as_str().unwrap()).collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("jfk.transcript.json")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.ends_with("jfk-2.transcript.json")),
+        "{paths:?}"
+    );
+    assert!(stderr(&o).contains("reading it once"), "{}", stderr(&o));
+}

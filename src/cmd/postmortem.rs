@@ -1,6 +1,7 @@
 //! `hotwash postmortem INPUT... [--roster R] [-o DIR]`: build the incident
 //! record from transcripts (or the call's audio) and write every artifact.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -8,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use hotwash_postmortem::record::HypothesisStatus;
 
+use crate::cmd::paths::same_file;
 use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, EngineArgs};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
 
@@ -92,10 +94,20 @@ enum Job {
 /// Turns the command line into jobs, in order.
 fn plan(args: &PostmortemArgs) -> Result<Vec<Job>> {
     let mut jobs = Vec::new();
+    let mut seen: Vec<&Path> = Vec::new();
     for input in &args.inputs {
         if !input.exists() {
             anyhow::bail!("{}: no such file", input.display());
         }
+        if let Some(first) = seen.iter().find(|p| same_file(p, input)) {
+            eprintln!(
+                "warning: {} is {} again; reading it once",
+                input.display(),
+                first.display()
+            );
+            continue;
+        }
+        seen.push(input);
         if input.is_dir() {
             let tracks = tracks_in_dir(input)?;
             let stem = input
@@ -138,7 +150,24 @@ fn plan(args: &PostmortemArgs) -> Result<Vec<Job>> {
             shown,
         });
     }
+    unique_stems(&mut jobs);
     Ok(jobs)
+}
+
+/// Gives every transcript written a name of its own: the second `jfk.wav`
+/// (from another directory) becomes `jfk-2.transcript.json`.
+fn unique_stems(jobs: &mut [Job]) {
+    let mut used: HashSet<String> = HashSet::new();
+    for job in jobs.iter_mut() {
+        if let Job::Audio { stem, .. } = job {
+            let base = stem.clone();
+            let mut n = 1;
+            while !used.insert(stem.to_lowercase()) {
+                n += 1;
+                *stem = format!("{base}-{n}");
+            }
+        }
+    }
 }
 
 /// Every file the run reads.
