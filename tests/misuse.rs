@@ -121,3 +121,108 @@ fn postmortem_gives_inputs_with_one_stem_their_own_transcripts() {
     );
     assert!(stderr(&o).contains("reading it once"), "{}", stderr(&o));
 }
+
+/// Starts `transcribe ARGS…` and sends it `signal` after `after`; returns
+/// its exit code (None when the signal killed it).
+fn signal_after(args: &[&str], signal: &str, after: std::time::Duration) -> Option<i32> {
+    let mut child = bin("transcribe")
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    let k = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(k.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st.code();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("transcribe did not stop after {signal}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+const PRIOR: &str = "{\"schema\": \"hotwash.transcript/1\", \"prior\": true}\n";
+
+#[test]
+fn sigterm_finishes_like_ctrl_c_and_keeps_the_json_whole() {
+    let d = tempfile::tempdir().unwrap();
+    let prior = d.path().join("prior.json");
+    std::fs::write(&prior, PRIOR).unwrap();
+    let audio = fixture("audio/db-failover.flac");
+    let args = [
+        "-q",
+        "--workers",
+        "1",
+        "--threads",
+        "1",
+        "-f",
+        "json",
+        "-o",
+        s(&prior),
+        s(&audio),
+    ];
+    let code = signal_after(&args, "-TERM", std::time::Duration::from_millis(1200));
+    assert_eq!(code, Some(143), "SIGTERM should exit 143");
+    let text = std::fs::read_to_string(&prior).unwrap();
+    if text != PRIOR {
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("complete JSON");
+        assert_eq!(doc["schema"], "hotwash.transcript/1");
+        assert_eq!(doc["summary"]["stopped_early"], true, "{doc}");
+    }
+    let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
+    assert_eq!(names.len(), 1, "temporary files left: {names:?}");
+}
+
+#[test]
+fn sigkill_never_leaves_a_half_written_json_and_streams_keep_whole_lines() {
+    let d = tempfile::tempdir().unwrap();
+    let prior = d.path().join("prior.json");
+    std::fs::write(&prior, PRIOR).unwrap();
+    let audio = fixture("audio/db-failover.flac");
+    let args = [
+        "-q",
+        "--workers",
+        "1",
+        "--threads",
+        "1",
+        "-f",
+        "json",
+        "-o",
+        s(&prior),
+        s(&audio),
+    ];
+    let code = signal_after(&args, "-KILL", std::time::Duration::from_millis(1500));
+    assert_eq!(code, None);
+    assert_eq!(std::fs::read_to_string(&prior).unwrap(), PRIOR);
+    let jsonl = d.path().join("t.jsonl");
+    let args = [
+        "-q",
+        "--workers",
+        "1",
+        "--threads",
+        "1",
+        "-f",
+        "jsonl",
+        "-o",
+        s(&jsonl),
+        s(&audio),
+    ];
+    signal_after(&args, "-KILL", std::time::Duration::from_millis(2500));
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "cut line: {text:?}"
+    );
+    for line in text.lines() {
+        let u: serde_json::Value = serde_json::from_str(line).expect("whole JSON line");
+        assert!(u["text"].is_string(), "{u}");
+    }
+}

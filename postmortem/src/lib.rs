@@ -10,6 +10,7 @@
 pub mod error;
 pub mod eval;
 pub mod extract;
+pub mod fsutil;
 pub mod input;
 pub mod record;
 pub mod render;

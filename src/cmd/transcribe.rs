@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
@@ -322,6 +322,42 @@ pub fn open_output(path: Option<&Path>) -> Result<Box<dyn Write + Send>> {
     })
 }
 
+/// A writer into memory that can be read back after a sink that owns it is
+/// done: whole documents are collected here and then written atomically.
+#[derive(Clone, Default)]
+pub struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuf {
+    /// The bytes written so far.
+    pub fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("output buffer poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes a whole document atomically: temporary file beside `path`,
+/// fsync, rename. A killed run leaves the previous file untouched.
+pub fn write_document(path: &Path, bytes: &[u8]) -> Result<()> {
+    hotwash_postmortem::fsutil::write_atomic(path, bytes)
+        .with_context(|| format!("{}: cannot write output file", path.display()))
+}
+
 /// Makes the sink for `format` writing to `out`.
 pub fn make_sink(format: OutputFormat, out: Box<dyn Write + Send>) -> BoxedSink {
     match format {
@@ -355,6 +391,7 @@ pub fn run_with_ui<S: Sink>(
 
 /// Runs `transcribe`; returns the process exit code.
 pub fn run(args: TranscribeArgs) -> Result<i32> {
+    crate::cmd::interrupt::install();
     if args.live {
         return crate::cmd::live::run(args);
     }
@@ -369,11 +406,22 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         .map(parse_start_time)
         .transpose()?;
     let pipeline = build_pipeline(&args.engine, Model::load(&model)?, start, args.quiet)?;
-    let mut sink = TeeSink::new(vec![make_sink(
-        args.format,
-        open_output(args.output.as_deref())?,
-    )]);
+    // A whole document (-f json) is written atomically at the end; the
+    // streaming formats go straight to the file, flushed per utterance.
+    let document = match (&args.output, args.format) {
+        (Some(p), OutputFormat::Json) => Some((p.clone(), SharedBuf::default())),
+        _ => None,
+    };
+    let out: Box<dyn Write + Send> = match &document {
+        Some((_, buf)) => Box::new(buf.clone()),
+        None => open_output(args.output.as_deref())?,
+    };
+    let mut sink = TeeSink::new(vec![make_sink(args.format, out)]);
     let (summary, interrupted) = run_with_ui(&pipeline, tracks, &mut sink, args.quiet)?;
+    drop(sink);
+    if let Some((path, buf)) = &document {
+        write_document(path, &buf.take())?;
+    }
     if !args.quiet {
         for w in &summary.warnings {
             eprintln!("warning: {w}");
@@ -391,7 +439,11 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
             eprintln!("wrote {}", p.display());
         }
     }
-    Ok(if interrupted { 130 } else { 0 })
+    Ok(if interrupted {
+        crate::cmd::interrupt::stopped_exit_code()
+    } else {
+        0
+    })
 }
 
 /// File extensions read as audio when a directory of tracks is given.
@@ -458,14 +510,13 @@ pub fn transcribe_to_json(
     }
     let model = resolve_model(&engine.model, quiet)?;
     let pipeline = build_pipeline(engine, Model::load(&model)?, start_time, quiet)?;
-    // Write to a temporary name first: a stopped run never leaves a partial transcript behind.
-    let tmp = out_dir.join(format!(".{stem}.transcript.json.tmp"));
-    let file = File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-    let mut sink = JsonSink::new(BufWriter::new(file));
+    // Collected in memory and written atomically: a killed run never
+    // leaves a partial transcript behind, nor loses an earlier one.
+    let buf = SharedBuf::default();
+    let mut sink = JsonSink::new(buf.clone());
     let (summary, _) = run_with_ui(&pipeline, tracks, &mut sink, quiet)?;
     drop(sink);
-    std::fs::rename(&tmp, &out_path)
-        .with_context(|| format!("{}: cannot write", out_path.display()))?;
+    write_document(&out_path, &buf.take())?;
     if !quiet {
         for w in &summary.warnings {
             eprintln!("warning: {w}");
