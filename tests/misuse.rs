@@ -226,3 +226,77 @@ fn sigkill_never_leaves_a_half_written_json_and_streams_keep_whole_lines() {
         assert!(u["text"].is_string(), "{u}");
     }
 }
+
+fn postmortem(args: &[&str]) -> std::process::Output {
+    bin("hotwash")
+        .arg("postmortem")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn rerun_refuses_to_overwrite_hand_edits_and_other_incidents() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("INC");
+    let t = d.path().join("call.json");
+    std::fs::copy(fixture("audio/db-failover.ref.json"), &t).unwrap();
+    let other = d.path().join("other.json");
+    std::fs::copy(fixture("audio/live-check.ref.json"), &other).unwrap();
+    let o = postmortem(&[s(&t), "-o", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join(".hotwash-manifest.json").is_file());
+    // The same inputs again, nothing touched: replaced without fuss.
+    let o = postmortem(&[s(&t), "-o", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A hand edit is never overwritten silently.
+    let pm = out.join("postmortem.md");
+    let edited = std::fs::read_to_string(&pm).unwrap() + "\nHand-written lessons.\n";
+    std::fs::write(&pm, &edited).unwrap();
+    let line = one_line_error(&postmortem(&[s(&t), "-o", s(&out)]));
+    assert!(
+        line.contains("postmortem.md") && line.contains("--force"),
+        "{line}"
+    );
+    assert_eq!(std::fs::read_to_string(&pm).unwrap(), edited);
+    // --keep-previous moves the edited version aside.
+    let o = postmortem(&[s(&t), "-o", s(&out), "--keep-previous"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let aside: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("previous-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(aside[0].path().join("postmortem.md")).unwrap(),
+        edited
+    );
+    assert_ne!(std::fs::read_to_string(&pm).unwrap(), edited);
+    // Another incident into the same directory (the default -o postmortem too).
+    let line = one_line_error(&postmortem(&[s(&other), "-o", s(&out)]));
+    assert!(line.contains("other inputs"), "{line}");
+    let o = bin("hotwash")
+        .current_dir(d.path())
+        .args(["postmortem", "call.json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = bin("hotwash")
+        .current_dir(d.path())
+        .args(["postmortem", "other.json"])
+        .output()
+        .unwrap();
+    one_line_error(&o);
+    let o = postmortem(&[s(&other), "-o", s(&out), "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Files hotwash has no record of writing.
+    let foreign = d.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("postmortem.md"), "mine\n").unwrap();
+    one_line_error(&postmortem(&[s(&t), "-o", s(&foreign)]));
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("postmortem.md")).unwrap(),
+        "mine\n"
+    );
+}

@@ -6,6 +6,7 @@ pub mod eval_live;
 pub mod eval_postmortem;
 pub mod interrupt;
 pub mod live;
+pub mod manifest;
 pub mod models;
 pub mod paths;
 pub mod postmortem;

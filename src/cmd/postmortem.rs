@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use hotwash_postmortem::record::HypothesisStatus;
 
+use crate::cmd::manifest::{self, Overwrite};
 use crate::cmd::paths::same_file;
 use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, EngineArgs};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
@@ -58,6 +59,14 @@ pub struct PostmortemArgs {
     /// Incident id (default: inc-YYYYMMDD-HHMM from the start time).
     #[arg(long)]
     pub id: Option<String>,
+    /// Overwrite earlier results in the output directory even when they
+    /// are another incident's or were edited since hotwash wrote them.
+    #[arg(long, conflicts_with = "keep_previous")]
+    pub force: bool,
+    /// Move earlier results in the output directory aside, into
+    /// `previous-<UTC time>/`, before writing.
+    #[arg(long)]
+    pub keep_previous: bool,
     /// Engine options for audio input (model, workers, threads, vad, prompt…).
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -202,6 +211,23 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
     for out in outputs_written(&args.out, &jobs) {
         crate::cmd::paths::refuse_output_onto_input(&out, inputs.iter().copied())?;
     }
+    // The incident's identity: its recordings and transcripts (a new roster
+    // or template is a re-run of the same incident).
+    let n_recordings =
+        inputs.len() - usize::from(args.roster.is_some()) - usize::from(args.template.is_some());
+    let input_list = manifest::canonical_inputs(inputs[..n_recordings].iter().copied());
+    let names: Vec<String> = outputs_written(Path::new(""), &jobs)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mode = if args.force {
+        Overwrite::Force
+    } else if args.keep_previous {
+        Overwrite::KeepPrevious
+    } else {
+        Overwrite::Refuse
+    };
+    manifest::prepare(&args.out, &names, &input_list, args.id.as_deref(), mode)?;
     let roster = match &args.roster {
         Some(p) => Some(Roster::load(p)?),
         None => None,
@@ -209,6 +235,7 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
     let mut transcripts = Vec::new();
+    let mut written_transcripts = Vec::new();
     for job in &jobs {
         match job {
             Job::Transcript(p) => transcripts.push(p.clone()),
@@ -227,6 +254,7 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
                     false,
                 )?;
                 println!("transcribed {shown} -> {}", t.display());
+                written_transcripts.push(t.clone());
                 transcripts.push(t);
             }
         }
@@ -247,6 +275,13 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
     for p in &written {
         println!("wrote {}", p.display());
     }
+    written_transcripts.extend(written);
+    manifest::write(
+        &args.out,
+        &record.incident.id,
+        input_list,
+        &written_transcripts,
+    )?;
     println!(
         "{}: {} timeline events, {} decisions, {} mitigations, {} action items, {} evidence",
         record.incident.id,
