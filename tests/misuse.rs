@@ -300,3 +300,81 @@ fn rerun_refuses_to_overwrite_hand_edits_and_other_incidents() {
         "mine\n"
     );
 }
+
+/// Runs `cmd` with a deadline; panics (killing it) when it runs past it.
+fn output_within(mut cmd: std::process::Command, secs: u64) -> std::process::Output {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(o) => o.unwrap(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("still running after {secs} s");
+        }
+    }
+}
+
+/// `transcribe ARGS…` on one core when `taskset` is here, else on all.
+fn on_one_core(args: &[&str]) -> std::process::Command {
+    let have_taskset = std::process::Command::new("taskset")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut c = if have_taskset {
+        let mut c = std::process::Command::new("taskset");
+        c.args(["-c", "0", env!("CARGO_BIN_EXE_transcribe")]);
+        c
+    } else {
+        eprintln!("taskset is not here: using every core");
+        std::process::Command::new(env!("CARGO_BIN_EXE_transcribe"))
+    };
+    c.args(args).stdin(std::process::Stdio::null());
+    c
+}
+
+#[test]
+fn threads_beyond_the_cores_are_lowered_with_a_note() {
+    let Some(jfk) = shared("real/jfk.wav") else {
+        return;
+    };
+    for (w, t) in [("1", "1000"), ("1", "2"), ("1000", "1")] {
+        let o = output_within(on_one_core(&["--workers", w, "--threads", t, s(&jfk)]), 90);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let notes: Vec<String> = stderr(&o)
+            .lines()
+            .filter(|l| l.contains("core(s) this process may use"))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(
+            notes.len(),
+            1,
+            "--workers {w} --threads {t}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stdout(&o).to_lowercase().contains("country"),
+            "{}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn zero_workers_or_threads_is_an_error() {
+    for flag in ["--workers", "--threads"] {
+        let o = transcribe(&[flag, "0", s(&fixture("audio/db-failover.flac"))]);
+        assert!(!o.status.success());
+        let err = stderr(&o);
+        assert!(err.contains("at least 1") && err.contains(flag), "{err}");
+    }
+}

@@ -413,13 +413,10 @@ impl Pipeline {
                 let abort = Arc::clone(&self.stop.abort);
                 let progress = Arc::clone(&self.progress);
                 worker_handles.push(scope.spawn(move || {
-                    let mut worker = match Worker::new(model, config) {
-                        Ok(w) => w,
-                        Err(e) => {
-                            let _ = tx.send(Event::Failed(e));
-                            return;
-                        }
-                    };
+                    // Whisper state (tens to hundreds of MB) is made on the
+                    // first window: workers beyond the work never allocate it.
+                    let mut state: Option<Worker> = None;
+                    let mut model_config = Some((model, config));
                     let mut partials_open = true;
                     loop {
                         let (window, provisional) = if partials_open {
@@ -441,6 +438,20 @@ impl Pipeline {
                                 Ok(w) => (w, false),
                                 Err(_) => return,
                             }
+                        };
+                        if state.is_none() {
+                            if let Some((model, config)) = model_config.take() {
+                                match Worker::new(model, config) {
+                                    Ok(w) => state = Some(w),
+                                    Err(e) => {
+                                        let _ = tx.send(Event::Failed(e));
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                        let Some(worker) = state.as_mut() else {
+                            return;
                         };
                         if provisional {
                             if abort.load(Ordering::Relaxed) {

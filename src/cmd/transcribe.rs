@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use hotwash_engine::format::{
     BoxedSink, JsonLinesSink, JsonSink, SubtitleFormat, SubtitleSink, TeeSink, TextSink,
 };
-use hotwash_engine::pipeline::{Packing, Pipeline, Track};
+use hotwash_engine::pipeline::{available_cores, Packing, Pipeline, Track};
 use hotwash_engine::segment::SegmenterConfig;
 use hotwash_engine::source::{AudioSource, FileSource, RawPcmSource, RawSampleFormat};
 use hotwash_engine::transcriber::{AudioContext, Decoding, Model, TranscriberConfig};
@@ -68,11 +68,12 @@ pub struct EngineArgs {
     /// Model: a catalogue name (tiny.en, base…) or a path to any whisper.cpp ggml file.
     #[arg(short, long, env = "HOTWASH_MODEL", default_value = hotwash_models::DEFAULT_MODEL)]
     pub model: String,
-    /// Whisper workers (default: chosen from the core count).
-    #[arg(long)]
+    /// Whisper workers (default: chosen from the core count; at most the
+    /// cores this process may use).
+    #[arg(long, value_parser = at_least_one)]
     pub workers: Option<usize>,
     /// Compute threads per worker (default: cores / workers).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub threads: Option<usize>,
     /// Voice activity detector.
     #[arg(long, value_enum, default_value_t = VadKind::Webrtc)]
@@ -93,6 +94,16 @@ pub struct EngineArgs {
     /// at equal accuracy, see README).
     #[arg(long, value_enum, default_value_t = AudioCtxArg::Fit)]
     pub audio_ctx: AudioCtxArg,
+}
+
+/// A count of 1 or more (`--workers 0` is an error, not "auto": leave the
+/// flag out for the default).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (leave the flag out for the default)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Arguments of `transcribe`.
@@ -298,16 +309,45 @@ pub fn build_pipeline_for(
         .segmenter(segmenter)
         .packing(packing)
         .partials(partials);
-    if let Some(w) = args.workers {
-        b = b.workers(w);
-    }
-    if let Some(t) = args.threads {
-        b = b.threads(t);
+    if let Some((w, t)) = fit_to_cores(args.workers, args.threads, available_cores(), quiet) {
+        b = b.workers(w).threads(t);
     }
     if let Some(t) = start_time {
         b = b.start_utc(t);
     }
     Ok(b.build()?)
+}
+
+/// Workers × threads for the request, never more compute threads than the
+/// `cores` this process may use (`available_parallelism` follows the CPU
+/// affinity mask and the cgroup quota): oversubscribed whisper threads spin
+/// against each other and a run gets 20–40× slower. Says so on stderr when
+/// a request is lowered. `None`: nothing asked, the engine's default split.
+pub fn fit_to_cores(
+    workers: Option<usize>,
+    threads: Option<usize>,
+    cores: usize,
+    quiet: bool,
+) -> Option<(usize, usize)> {
+    let cores = cores.max(1);
+    let (w, t) = match (workers, threads) {
+        (None, None) => return None,
+        (Some(w), Some(t)) => (w, t),
+        (Some(w), None) => (w, (cores / w.max(1)).max(1)),
+        (None, Some(t)) => ((cores / t.max(1)).max(1), t),
+    };
+    let (w, t) = (w.max(1), t.max(1));
+    if w.saturating_mul(t) <= cores {
+        return Some((w, t));
+    }
+    let fw = w.min(cores);
+    let ft = (cores / fw).max(1);
+    if !quiet {
+        eprintln!(
+            "note: {w} worker(s) × {t} thread(s) is more than the {cores} core(s) this process may use; using {fw} × {ft}"
+        );
+    }
+    Some((fw, ft))
 }
 
 /// Where `-o PATH` points (created, buffered), or stdout without it.
