@@ -378,3 +378,158 @@ fn zero_workers_or_threads_is_an_error() {
         assert!(err.contains("at least 1") && err.contains(flag), "{err}");
     }
 }
+
+#[test]
+fn empty_or_duplicate_track_names_are_refused() {
+    let f = fixture("audio/db-failover.flac");
+    let a = format!("a={}", s(&f));
+    let empty = format!("={}", s(&f));
+    let upper = format!("A={}", s(&f));
+    for args in [
+        vec!["--track", &empty],
+        vec!["--track", &a, "--track", &a],
+        vec!["--track", &a, "--track", &upper],
+        vec!["--track", "a="],
+    ] {
+        let line = one_line_error(&transcribe(&args));
+        assert!(line.contains("--track"), "{line}");
+        let mut pm = vec!["postmortem"];
+        pm.extend(&args);
+        let line = one_line_error(&bin("hotwash").args(&pm).output().unwrap());
+        assert!(line.contains("--track"), "{line}");
+    }
+}
+
+#[test]
+fn model_errors_say_the_reason_once() {
+    let d = tempfile::tempdir().unwrap();
+    let f = fixture("audio/db-failover.flac");
+    let missing = d.path().join("nope/ggml-x.bin");
+    for model in [d.path(), missing.as_path()] {
+        let line = one_line_error(&transcribe(&["-q", "--model", s(model), s(&f)]));
+        assert!(line.contains(s(model)), "{line}");
+        let reason = line.rsplit(": ").next().unwrap().to_string();
+        assert_eq!(line.matches(&reason).count(), 1, "doubled: {line}");
+    }
+    let line = one_line_error(&transcribe(&["-q", "--model", s(d.path()), s(&f)]));
+    assert!(line.contains("directory"), "{line}");
+}
+
+#[test]
+fn a_roster_naming_nobody_who_spoke_is_flagged() {
+    let d = tempfile::tempdir().unwrap();
+    let roster = d.path().join("roster.toml");
+    std::fs::write(
+        &roster,
+        "[speakers.zed]\nname = \"Zed Nobody\"\nrole = \"Ghost\"\n",
+    )
+    .unwrap();
+    let o = bin("hotwash")
+        .arg("postmortem")
+        .arg(fixture("audio/db-failover.ref.json"))
+        .args(["--roster", s(&roster), "-o", s(&d.path().join("out"))])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("names nobody who spoke"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A mono 16 kHz WAV of a 440 Hz tone at `dbfs` RMS, `secs` long.
+fn tone_wav(path: &Path, dbfs: f64, secs: f64) {
+    let n = (16_000.0 * secs) as u32;
+    let amp = 10f64.powf(dbfs / 20.0) * 2f64.sqrt() * 32767.0;
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + 2 * n).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&16_000u32.to_le_bytes());
+    b.extend_from_slice(&32_000u32.to_le_bytes());
+    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&16u16.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&(2 * n).to_le_bytes());
+    for i in 0..n {
+        let x = amp * (2.0 * std::f64::consts::PI * 440.0 * f64::from(i) / 16_000.0).sin();
+        b.extend_from_slice(&(x.round() as i16).to_le_bytes());
+    }
+    std::fs::write(path, b).unwrap();
+}
+
+#[test]
+fn very_quiet_input_is_flagged() {
+    let d = tempfile::tempdir().unwrap();
+    let quiet = d.path().join("quiet.wav");
+    tone_wav(&quiet, -60.0, 3.0);
+    let o = transcribe(&[s(&quiet)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("very quiet"), "{}", stderr(&o));
+    let loud = d.path().join("loud.wav");
+    tone_wav(&loud, -20.0, 3.0);
+    let o = transcribe(&[s(&loud)]);
+    assert!(!stderr(&o).contains("very quiet"), "{}", stderr(&o));
+}
+
+#[test]
+fn text_from_several_files_says_which_file_each_line_came_from() {
+    let Some(jfk) = shared("real/jfk.wav") else {
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let other = d.path().join("other.wav");
+    std::fs::copy(&jfk, &other).unwrap();
+    let o = transcribe(&["-q", s(&jfk), s(&other)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.iter().any(|l| l.contains("] jfk: ")), "{text}");
+    assert!(lines.iter().any(|l| l.contains("] other: ")), "{text}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains("] jfk: ") || l.contains("] other: ")),
+        "{text}"
+    );
+}
+
+#[test]
+fn multi_track_totals_count_every_track() {
+    let Some(jfk) = shared("real/jfk.wav") else {
+        return;
+    };
+    let Some(spliced) = shared("real/three_speakers_spliced.wav") else {
+        return;
+    };
+    let a = format!("a={}", s(&jfk));
+    let b = format!("b={}", s(&spliced));
+    let o = transcribe(&["-f", "json", "--track", &a, "--track", &b]);
+    let doc = transcript(&o);
+    let total = doc["summary"]["audio_seconds"].as_f64().unwrap();
+    let call = doc["summary"]["call_seconds"].as_f64().unwrap();
+    let one = transcript(&transcribe(&["-q", "-f", "json", s(&jfk)]))["summary"]["audio_seconds"]
+        .as_f64()
+        .unwrap();
+    let two = transcript(&transcribe(&["-q", "-f", "json", s(&spliced)]))["summary"]
+        ["audio_seconds"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (total - (one + two)).abs() < 0.1,
+        "{total} vs {one} + {two}"
+    );
+    assert!(
+        (call - one.max(two)).abs() < 0.1,
+        "{call} vs max({one}, {two})"
+    );
+    let line = stderr(&o);
+    assert!(
+        line.contains(&format!("{total:.1} s of audio (2 tracks")),
+        "{line}"
+    );
+}

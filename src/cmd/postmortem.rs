@@ -11,7 +11,7 @@ use hotwash_postmortem::record::HypothesisStatus;
 
 use crate::cmd::manifest::{self, Overwrite};
 use crate::cmd::paths::same_file;
-use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, EngineArgs};
+use crate::cmd::transcribe::{parse_track_specs, tracks_in_dir, transcribe_to_json, EngineArgs};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
 
 /// Arguments of `hotwash postmortem`.
@@ -143,14 +143,11 @@ fn plan(args: &PostmortemArgs) -> Result<Vec<Job>> {
     }
     if !args.tracks.is_empty() {
         let mut tracks = Vec::new();
-        for spec in &args.tracks {
-            let Some((name, file)) = spec.split_once('=') else {
-                anyhow::bail!("--track {spec}: expected NAME=FILE, e.g. --track maya=maya.flac");
-            };
-            if !Path::new(file).is_file() {
-                anyhow::bail!("{file}: no such file (--track {spec})");
+        for (name, file) in parse_track_specs(&args.tracks)? {
+            if !Path::new(&file).is_file() {
+                anyhow::bail!("{file}: no such file (--track {name}={file})");
             }
-            tracks.push((Some(name.to_string()), PathBuf::from(file)));
+            tracks.push((Some(name), PathBuf::from(file)));
         }
         let shown = format!("{} tracks", tracks.len());
         jobs.push(Job::Audio {
@@ -202,6 +199,40 @@ fn outputs_written(out: &Path, jobs: &[Job]) -> Vec<PathBuf> {
         }
     }
     v
+}
+
+/// Warns when the roster names nobody who spoke: its labels match no
+/// speaker or track label of the call (a roster for another call, or
+/// labels spelt differently from the tracks).
+fn warn_unheard_roster(roster: &Roster, call: &hotwash_postmortem::Call, path: &Path) {
+    let heard: Vec<&str> = {
+        let mut v: Vec<&str> = call
+            .utterances
+            .iter()
+            .filter_map(|u| u.label.as_deref())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let spoke = |e: &hotwash_postmortem::input::RosterEntry| {
+        heard.iter().any(|h| {
+            h.eq_ignore_ascii_case(&e.label)
+                || h.eq_ignore_ascii_case(&e.name)
+                || e.aliases.iter().any(|a| h.eq_ignore_ascii_case(a))
+        })
+    };
+    if !roster.entries.is_empty() && !roster.entries.iter().any(spoke) {
+        let labels = if heard.is_empty() {
+            "none".to_string()
+        } else {
+            heard.join(", ")
+        };
+        eprintln!(
+            "warning: {}: the roster names nobody who spoke (speaker labels heard: {labels})",
+            path.display()
+        );
+    }
 }
 
 /// Runs `hotwash postmortem`.
@@ -262,6 +293,9 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
     let call = load_transcripts(&transcripts, roster.as_ref())?;
     for w in &call.warnings {
         eprintln!("warning: {w}");
+    }
+    if let (Some(r), Some(path)) = (&roster, &args.roster) {
+        warn_unheard_roster(r, &call, path);
     }
     let opts = Options {
         id: args.id.clone(),

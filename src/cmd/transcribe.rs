@@ -222,6 +222,29 @@ fn input_paths(args: &TranscribeArgs) -> impl Iterator<Item = &Path> {
         .map(Path::new)
 }
 
+/// Parses `--track NAME=FILE` flags: every NAME non-empty and used once
+/// (case-insensitively: it is the speaker label), every FILE non-empty.
+pub fn parse_track_specs(specs: &[String]) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for spec in specs {
+        let Some((name, file)) = spec.split_once('=') else {
+            bail!("--track {spec}: expected NAME=FILE, e.g. --track maya=maya.flac");
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            bail!("--track {spec}: the NAME before `=` is empty (it labels the speaker)");
+        }
+        if file.is_empty() {
+            bail!("--track {spec}: the FILE after `=` is empty");
+        }
+        if out.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            bail!("--track {spec}: the name {name} is given to two tracks; give each track its own name");
+        }
+        out.push((name.to_string(), file.to_string()));
+    }
+    Ok(out)
+}
+
 /// Opens every input as a pipeline track.
 pub fn open_tracks(args: &TranscribeArgs) -> Result<Vec<Track>> {
     let mut tracks = Vec::new();
@@ -238,11 +261,9 @@ pub fn open_tracks(args: &TranscribeArgs) -> Result<Vec<Track>> {
         t.split_channels = args.split_channels;
         tracks.push(t);
     }
-    for spec in &args.tracks {
-        let Some((name, file)) = spec.split_once('=') else {
-            bail!("--track {spec}: expected NAME=FILE, e.g. --track maya=maya.flac");
-        };
-        let mut t = Track::new(name, open_source(file, args)?);
+    for (name, file) in parse_track_specs(&args.tracks)? {
+        let name = name.as_str();
+        let mut t = Track::new(name, open_source(&file, args)?);
         t.speaker = Some(name.to_string());
         t.split_channels = args.split_channels;
         tracks.push(t);
@@ -429,6 +450,24 @@ pub fn run_with_ui<S: Sink>(
     Ok((result?, interrupted))
 }
 
+/// The closing line: audio processed is the sum over tracks (what the
+/// realtime factor is computed from); with several tracks, the call's
+/// length (the longest track) is said too.
+fn summary_line(summary: &Summary, rtf: f64) -> String {
+    let audio = if summary.tracks > 1 {
+        format!(
+            "{:.1} s of audio ({} tracks; the call is {:.1} s)",
+            summary.audio_seconds, summary.tracks, summary.call_seconds
+        )
+    } else {
+        format!("{:.1} s of audio", summary.audio_seconds)
+    };
+    format!(
+        "{} utterances from {audio} in {:.1} s ({rtf:.0}× realtime)",
+        summary.utterances, summary.elapsed_seconds
+    )
+}
+
 /// Runs `transcribe`; returns the process exit code.
 pub fn run(args: TranscribeArgs) -> Result<i32> {
     crate::cmd::interrupt::install();
@@ -471,10 +510,7 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         } else {
             0.0
         };
-        eprintln!(
-            "{} utterances from {:.1} s of audio in {:.1} s ({:.0}× realtime)",
-            summary.utterances, summary.audio_seconds, summary.elapsed_seconds, rtf
-        );
+        eprintln!("{}", summary_line(&summary, rtf));
         if let Some(p) = &args.output {
             eprintln!("wrote {}", p.display());
         }
