@@ -533,3 +533,34 @@ fn multi_track_totals_count_every_track() {
         "{line}"
     );
 }
+
+#[test]
+fn sigterm_during_postmortem_keeps_the_earlier_record() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("INC");
+    let audio = fixture("audio/db-failover.flac");
+    let t = d.path().join("call.json");
+    std::fs::copy(fixture("audio/db-failover.ref.json"), &t).unwrap();
+    // An earlier record from the reference transcript, then a run from the
+    // audio into the same directory, stopped by SIGTERM.
+    let o = postmortem(&[s(&t), "-o", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = std::fs::read(out.join("incident.json")).unwrap();
+    let mut child = bin("hotwash")
+        .args(["postmortem", s(&audio), "-o", s(&out), "--force"])
+        .args(["--workers", "1", "--threads", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let st = child.wait().unwrap();
+    assert_eq!(st.code(), Some(143));
+    assert_eq!(std::fs::read(out.join("incident.json")).unwrap(), before);
+    let tr = read_json(&out.join("db-failover.transcript.json"));
+    assert_eq!(tr["summary"]["stopped_early"], true, "{tr}");
+}

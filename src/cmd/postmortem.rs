@@ -235,8 +235,11 @@ fn warn_unheard_roster(roster: &Roster, call: &hotwash_postmortem::Call, path: &
     }
 }
 
-/// Runs `hotwash postmortem`.
-pub fn run(args: PostmortemArgs) -> Result<()> {
+/// Runs `hotwash postmortem`; returns the exit code (130/143 when Ctrl-C or
+/// SIGTERM stopped the transcription: the transcripts so far are kept, the
+/// record is not built from a part of the call).
+pub fn run(args: PostmortemArgs) -> Result<i32> {
+    crate::cmd::interrupt::install();
     let jobs = plan(&args)?;
     let inputs = inputs_read(&args, &jobs);
     for out in outputs_written(&args.out, &jobs) {
@@ -287,6 +290,15 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
                 println!("transcribed {shown} -> {}", t.display());
                 written_transcripts.push(t.clone());
                 transcripts.push(t);
+                if crate::cmd::interrupt::was_interrupted() {
+                    eprintln!(
+                        "stopped: kept {}; the record was not rebuilt from part of the call",
+                        transcripts
+                            .last()
+                            .map_or_else(String::new, |p| p.display().to_string())
+                    );
+                    return Ok(crate::cmd::interrupt::stopped_exit_code());
+                }
             }
         }
     }
@@ -349,5 +361,5 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
             h.sources.join(", ")
         );
     }
-    Ok(())
+    Ok(0)
 }
