@@ -57,7 +57,7 @@ fn main() {
     let result = match cli.command {
         Command::Models(a) => cmd::models::run(a).map(|()| 0),
         Command::Devices(a) => cmd::devices::run(a).map(|()| 0),
-        Command::Postmortem(a) => cmd::postmortem::run(a).map(|()| 0),
+        Command::Postmortem(a) => cmd::postmortem::run(a),
         Command::Show(a) => cmd::show::run(a).map(|()| 0),
         Command::Transcribe(a) => cmd::transcribe::run(a),
         Command::Train { what } => match what {

@@ -32,11 +32,16 @@ pub fn clock(secs: f64, sep: char) -> String {
 /// Provisional text (live partials) is written as `~ [start --> end]
 /// speaker: text…` lines, or, on a terminal ([`TextSink::overwrite_partials`]),
 /// redrawn in place on one line that the final utterance then replaces.
+///
+/// With several input tracks, an utterance without a speaker label is
+/// prefixed with its track's name (the file's stem), so every line says
+/// which file it came from.
 #[derive(Debug)]
 pub struct TextSink<W: Write> {
     out: W,
     overwrite: bool,
     partial_shown: bool,
+    label_tracks: bool,
 }
 
 impl<W: Write> TextSink<W> {
@@ -46,6 +51,7 @@ impl<W: Write> TextSink<W> {
             out,
             overwrite: false,
             partial_shown: false,
+            label_tracks: false,
         }
     }
 
@@ -90,6 +96,11 @@ impl<W: Write> Sink for TextSink<W> {
         Ok(true)
     }
 
+    fn begin(&mut self, info: &RecordingInfo) -> Result<(), Self::Error> {
+        self.label_tracks = info.tracks.len() > 1;
+        Ok(())
+    }
+
     fn utterance(&mut self, u: &Utterance) -> Result<bool, Self::Error> {
         self.clear_partial()?;
         write!(
@@ -98,8 +109,10 @@ impl<W: Write> Sink for TextSink<W> {
             clock(u.start, '.'),
             clock(u.end, '.')
         )?;
-        if let Some(s) = &u.speaker {
-            write!(self.out, "{s}: ")?;
+        match &u.speaker {
+            Some(s) => write!(self.out, "{s}: ")?,
+            None if self.label_tracks => write!(self.out, "{}: ", u.track)?,
+            None => {}
         }
         writeln!(self.out, "{}", u.text)?;
         self.out.flush()?;

@@ -413,13 +413,10 @@ impl Pipeline {
                 let abort = Arc::clone(&self.stop.abort);
                 let progress = Arc::clone(&self.progress);
                 worker_handles.push(scope.spawn(move || {
-                    let mut worker = match Worker::new(model, config) {
-                        Ok(w) => w,
-                        Err(e) => {
-                            let _ = tx.send(Event::Failed(e));
-                            return;
-                        }
-                    };
+                    // Whisper state (tens to hundreds of MB) is made on the
+                    // first window: workers beyond the work never allocate it.
+                    let mut state: Option<Worker> = None;
+                    let mut model_config = Some((model, config));
                     let mut partials_open = true;
                     loop {
                         let (window, provisional) = if partials_open {
@@ -441,6 +438,20 @@ impl Pipeline {
                                 Ok(w) => (w, false),
                                 Err(_) => return,
                             }
+                        };
+                        if state.is_none() {
+                            if let Some((model, config)) = model_config.take() {
+                                match Worker::new(model, config) {
+                                    Ok(w) => state = Some(w),
+                                    Err(e) => {
+                                        let _ = tx.send(Event::Failed(e));
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                        let Some(worker) = state.as_mut() else {
+                            return;
                         };
                         if provisional {
                             if abort.load(Ordering::Relaxed) {
@@ -503,6 +514,7 @@ impl Pipeline {
                 scope.spawn(move || decode_loop(source, &stop, block_tx, recycle_rx, events));
                 let front = Front {
                     track_index: i,
+                    name: track.name.clone(),
                     format,
                     first_stream,
                     n_streams,
@@ -524,7 +536,14 @@ impl Pipeline {
             drop(partial_tx);
             drop(event_tx);
 
-            self.order(metas.clone(), info.start_utc, event_rx, sink, started)
+            self.order(
+                metas.clone(),
+                info.start_utc,
+                event_rx,
+                sink,
+                started,
+                &read_positions,
+            )
         });
         outcome
     }
@@ -564,6 +583,7 @@ impl Pipeline {
         events: Receiver<Event>,
         sink: &mut S,
         started: Instant,
+        positions: &[AtomicU64],
     ) -> Result<Summary, EngineError> {
         let mut reorder = Reorder::new(metas.len());
         let mut summary = Summary::default();
@@ -672,7 +692,15 @@ impl Pipeline {
                 .released_ms
                 .store((released.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
         }
-        summary.audio_seconds = self.progress.read_seconds();
+        // Audio processed: every track counted (two 10 s tracks are 20 s of
+        // work); the call's length is the longest track.
+        let per_track: Vec<f64> = positions
+            .iter()
+            .map(|p| p.load(Ordering::Relaxed) as f64 / 1000.0)
+            .collect();
+        summary.audio_seconds = per_track.iter().sum();
+        summary.call_seconds = per_track.iter().copied().fold(0.0, f64::max);
+        summary.tracks = per_track.len();
         summary.elapsed_seconds = started.elapsed().as_secs_f64();
         if self.stop.is_stopped() {
             summary.stopped_early = true;
@@ -805,6 +833,7 @@ fn decode_loop(
 /// The DSP side of one track: resample, segment, pack.
 struct Front {
     track_index: usize,
+    name: String,
     format: SourceFormat,
     first_stream: usize,
     n_streams: usize,
@@ -925,6 +954,9 @@ impl Front {
             ok && work.send(packer_window).is_ok()
         };
 
+        // Energy of the whole input, for the "very quiet" warning.
+        let mut energy = 0.0f64;
+        let mut samples = 0u64;
         let mut finished = false;
         while !finished {
             let block = match blocks.recv() {
@@ -948,6 +980,10 @@ impl Front {
                     resampler.finish(&mut out)?;
                     finished = true;
                 }
+            }
+            for o in &out {
+                energy += o.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>();
+                samples += o.len() as u64;
             }
             for s in 0..self.n_streams {
                 let mut closed = Vec::new();
@@ -1015,9 +1051,23 @@ impl Front {
                 }
             }
         }
+        if samples >= SAMPLE_RATE as u64 {
+            let rms = (energy / samples as f64).sqrt();
+            let dbfs = 20.0 * rms.max(1e-10).log10();
+            if dbfs < QUIET_DBFS {
+                let _ = events.send(Event::Warning(format!(
+                    "{}: very quiet input (RMS {dbfs:.0} dBFS over the whole recording); \
+                     speech may be missed: check the recording level or the right channel",
+                    self.name
+                )));
+            }
+        }
         Ok(())
     }
 }
+
+/// Below this RMS level (dBFS) over a whole input, a warning says so.
+pub const QUIET_DBFS: f64 = -50.0;
 
 #[cfg(test)]
 mod tests {

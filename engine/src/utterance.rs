@@ -83,8 +83,15 @@ pub struct RecordingInfo {
 /// Totals reported when a pipeline finishes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// Seconds of audio read.
+    /// Seconds of audio read, summed over all tracks (the work done; the
+    /// realtime factor is this over `elapsed_seconds`).
     pub audio_seconds: f64,
+    /// Length of the call: the longest track, in seconds.
+    #[serde(default)]
+    pub call_seconds: f64,
+    /// Number of tracks read.
+    #[serde(default)]
+    pub tracks: usize,
     /// Seconds of audio detected as speech and sent to whisper.
     pub speech_seconds: f64,
     /// Utterances delivered to the sink.

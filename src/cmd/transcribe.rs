@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use hotwash_engine::format::{
     BoxedSink, JsonLinesSink, JsonSink, SubtitleFormat, SubtitleSink, TeeSink, TextSink,
 };
-use hotwash_engine::pipeline::{Packing, Pipeline, Track};
+use hotwash_engine::pipeline::{available_cores, Packing, Pipeline, Track};
 use hotwash_engine::segment::SegmenterConfig;
 use hotwash_engine::source::{AudioSource, FileSource, RawPcmSource, RawSampleFormat};
 use hotwash_engine::transcriber::{AudioContext, Decoding, Model, TranscriberConfig};
@@ -68,11 +68,12 @@ pub struct EngineArgs {
     /// Model: a catalogue name (tiny.en, base…) or a path to any whisper.cpp ggml file.
     #[arg(short, long, env = "HOTWASH_MODEL", default_value = hotwash_models::DEFAULT_MODEL)]
     pub model: String,
-    /// Whisper workers (default: chosen from the core count).
-    #[arg(long)]
+    /// Whisper workers (default: chosen from the core count; at most the
+    /// cores this process may use).
+    #[arg(long, value_parser = at_least_one)]
     pub workers: Option<usize>,
     /// Compute threads per worker (default: cores / workers).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub threads: Option<usize>,
     /// Voice activity detector.
     #[arg(long, value_enum, default_value_t = VadKind::Webrtc)]
@@ -93,6 +94,16 @@ pub struct EngineArgs {
     /// at equal accuracy, see README).
     #[arg(long, value_enum, default_value_t = AudioCtxArg::Fit)]
     pub audio_ctx: AudioCtxArg,
+}
+
+/// A count of 1 or more (`--workers 0` is an error, not "auto": leave the
+/// flag out for the default).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (leave the flag out for the default)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Arguments of `transcribe`.
@@ -196,6 +207,44 @@ fn open_source(arg: &str, args: &TranscribeArgs) -> Result<Box<dyn AudioSource>>
     Ok(Box::new(FileSource::open(Path::new(arg))?))
 }
 
+/// The input files named on the command line (files and `--track` files;
+/// not stdin).
+fn input_paths(args: &TranscribeArgs) -> impl Iterator<Item = &Path> {
+    args.files
+        .iter()
+        .map(String::as_str)
+        .chain(
+            args.tracks
+                .iter()
+                .filter_map(|t| t.split_once('=').map(|(_, f)| f)),
+        )
+        .filter(|f| *f != "-")
+        .map(Path::new)
+}
+
+/// Parses `--track NAME=FILE` flags: every NAME non-empty and used once
+/// (case-insensitively: it is the speaker label), every FILE non-empty.
+pub fn parse_track_specs(specs: &[String]) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for spec in specs {
+        let Some((name, file)) = spec.split_once('=') else {
+            bail!("--track {spec}: expected NAME=FILE, e.g. --track maya=maya.flac");
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            bail!("--track {spec}: the NAME before `=` is empty (it labels the speaker)");
+        }
+        if file.is_empty() {
+            bail!("--track {spec}: the FILE after `=` is empty");
+        }
+        if out.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            bail!("--track {spec}: the name {name} is given to two tracks; give each track its own name");
+        }
+        out.push((name.to_string(), file.to_string()));
+    }
+    Ok(out)
+}
+
 /// Opens every input as a pipeline track.
 pub fn open_tracks(args: &TranscribeArgs) -> Result<Vec<Track>> {
     let mut tracks = Vec::new();
@@ -212,11 +261,9 @@ pub fn open_tracks(args: &TranscribeArgs) -> Result<Vec<Track>> {
         t.split_channels = args.split_channels;
         tracks.push(t);
     }
-    for spec in &args.tracks {
-        let Some((name, file)) = spec.split_once('=') else {
-            bail!("--track {spec}: expected NAME=FILE, e.g. --track maya=maya.flac");
-        };
-        let mut t = Track::new(name, open_source(file, args)?);
+    for (name, file) in parse_track_specs(&args.tracks)? {
+        let name = name.as_str();
+        let mut t = Track::new(name, open_source(&file, args)?);
         t.speaker = Some(name.to_string());
         t.split_channels = args.split_channels;
         tracks.push(t);
@@ -283,16 +330,45 @@ pub fn build_pipeline_for(
         .segmenter(segmenter)
         .packing(packing)
         .partials(partials);
-    if let Some(w) = args.workers {
-        b = b.workers(w);
-    }
-    if let Some(t) = args.threads {
-        b = b.threads(t);
+    if let Some((w, t)) = fit_to_cores(args.workers, args.threads, available_cores(), quiet) {
+        b = b.workers(w).threads(t);
     }
     if let Some(t) = start_time {
         b = b.start_utc(t);
     }
     Ok(b.build()?)
+}
+
+/// Workers × threads for the request, never more compute threads than the
+/// `cores` this process may use (`available_parallelism` follows the CPU
+/// affinity mask and the cgroup quota): oversubscribed whisper threads spin
+/// against each other and a run gets 20–40× slower. Says so on stderr when
+/// a request is lowered. `None`: nothing asked, the engine's default split.
+pub fn fit_to_cores(
+    workers: Option<usize>,
+    threads: Option<usize>,
+    cores: usize,
+    quiet: bool,
+) -> Option<(usize, usize)> {
+    let cores = cores.max(1);
+    let (w, t) = match (workers, threads) {
+        (None, None) => return None,
+        (Some(w), Some(t)) => (w, t),
+        (Some(w), None) => (w, (cores / w.max(1)).max(1)),
+        (None, Some(t)) => ((cores / t.max(1)).max(1), t),
+    };
+    let (w, t) = (w.max(1), t.max(1));
+    if w.saturating_mul(t) <= cores {
+        return Some((w, t));
+    }
+    let fw = w.min(cores);
+    let ft = (cores / fw).max(1);
+    if !quiet {
+        eprintln!(
+            "note: {w} worker(s) × {t} thread(s) is more than the {cores} core(s) this process may use; using {fw} × {ft}"
+        );
+    }
+    Some((fw, ft))
 }
 
 /// Where `-o PATH` points (created, buffered), or stdout without it.
@@ -305,6 +381,42 @@ pub fn open_output(path: Option<&Path>) -> Result<Box<dyn Write + Send>> {
         }
         None => Box::new(io::stdout()),
     })
+}
+
+/// A writer into memory that can be read back after a sink that owns it is
+/// done: whole documents are collected here and then written atomically.
+#[derive(Clone, Default)]
+pub struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuf {
+    /// The bytes written so far.
+    pub fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("output buffer poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes a whole document atomically: temporary file beside `path`,
+/// fsync, rename. A killed run leaves the previous file untouched.
+pub fn write_document(path: &Path, bytes: &[u8]) -> Result<()> {
+    hotwash_postmortem::fsutil::write_atomic(path, bytes)
+        .with_context(|| format!("{}: cannot write output file", path.display()))
 }
 
 /// Makes the sink for `format` writing to `out`.
@@ -338,10 +450,32 @@ pub fn run_with_ui<S: Sink>(
     Ok((result?, interrupted))
 }
 
+/// The closing line: audio processed is the sum over tracks (what the
+/// realtime factor is computed from); with several tracks, the call's
+/// length (the longest track) is said too.
+fn summary_line(summary: &Summary, rtf: f64) -> String {
+    let audio = if summary.tracks > 1 {
+        format!(
+            "{:.1} s of audio ({} tracks; the call is {:.1} s)",
+            summary.audio_seconds, summary.tracks, summary.call_seconds
+        )
+    } else {
+        format!("{:.1} s of audio", summary.audio_seconds)
+    };
+    format!(
+        "{} utterances from {audio} in {:.1} s ({rtf:.0}× realtime)",
+        summary.utterances, summary.elapsed_seconds
+    )
+}
+
 /// Runs `transcribe`; returns the process exit code.
 pub fn run(args: TranscribeArgs) -> Result<i32> {
+    crate::cmd::interrupt::install();
     if args.live {
         return crate::cmd::live::run(args);
+    }
+    if let Some(out) = &args.output {
+        crate::cmd::paths::refuse_output_onto_input(out, input_paths(&args))?;
     }
     let tracks = open_tracks(&args)?;
     let model = resolve_model(&args.engine.model, args.quiet)?;
@@ -351,11 +485,22 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         .map(parse_start_time)
         .transpose()?;
     let pipeline = build_pipeline(&args.engine, Model::load(&model)?, start, args.quiet)?;
-    let mut sink = TeeSink::new(vec![make_sink(
-        args.format,
-        open_output(args.output.as_deref())?,
-    )]);
+    // A whole document (-f json) is written atomically at the end; the
+    // streaming formats go straight to the file, flushed per utterance.
+    let document = match (&args.output, args.format) {
+        (Some(p), OutputFormat::Json) => Some((p.clone(), SharedBuf::default())),
+        _ => None,
+    };
+    let out: Box<dyn Write + Send> = match &document {
+        Some((_, buf)) => Box::new(buf.clone()),
+        None => open_output(args.output.as_deref())?,
+    };
+    let mut sink = TeeSink::new(vec![make_sink(args.format, out)]);
     let (summary, interrupted) = run_with_ui(&pipeline, tracks, &mut sink, args.quiet)?;
+    drop(sink);
+    if let Some((path, buf)) = &document {
+        write_document(path, &buf.take())?;
+    }
     if !args.quiet {
         for w in &summary.warnings {
             eprintln!("warning: {w}");
@@ -365,15 +510,16 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         } else {
             0.0
         };
-        eprintln!(
-            "{} utterances from {:.1} s of audio in {:.1} s ({:.0}× realtime)",
-            summary.utterances, summary.audio_seconds, summary.elapsed_seconds, rtf
-        );
+        eprintln!("{}", summary_line(&summary, rtf));
         if let Some(p) = &args.output {
             eprintln!("wrote {}", p.display());
         }
     }
-    Ok(if interrupted { 130 } else { 0 })
+    Ok(if interrupted {
+        crate::cmd::interrupt::stopped_exit_code()
+    } else {
+        0
+    })
 }
 
 /// File extensions read as audio when a directory of tracks is given.
@@ -440,14 +586,13 @@ pub fn transcribe_to_json(
     }
     let model = resolve_model(&engine.model, quiet)?;
     let pipeline = build_pipeline(engine, Model::load(&model)?, start_time, quiet)?;
-    // Write to a temporary name first: a stopped run never leaves a partial transcript behind.
-    let tmp = out_dir.join(format!(".{stem}.transcript.json.tmp"));
-    let file = File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-    let mut sink = JsonSink::new(BufWriter::new(file));
+    // Collected in memory and written atomically: a killed run never
+    // leaves a partial transcript behind, nor loses an earlier one.
+    let buf = SharedBuf::default();
+    let mut sink = JsonSink::new(buf.clone());
     let (summary, _) = run_with_ui(&pipeline, tracks, &mut sink, quiet)?;
     drop(sink);
-    std::fs::rename(&tmp, &out_path)
-        .with_context(|| format!("{}: cannot write", out_path.display()))?;
+    write_document(&out_path, &buf.take())?;
     if !quiet {
         for w in &summary.warnings {
             eprintln!("warning: {w}");

@@ -54,13 +54,12 @@ pub enum CaptureError {
         path: PathBuf,
     },
     /// Creating, writing or syncing the spool file failed.
-    #[error("{}: cannot write the capture spool ({source}); check free disk space and permissions", .path.display())]
+    #[error("{}: cannot write the capture spool ({err}); check free disk space and permissions", .path.display())]
     Spool {
         /// The spool file.
         path: PathBuf,
-        /// What the operating system said.
-        #[source]
-        source: std::io::Error,
+        /// What the operating system said (in the message, so not also a `source()`).
+        err: std::io::Error,
     },
     /// A capture setting is out of range.
     #[error("invalid capture setting: {0}")]

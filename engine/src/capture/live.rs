@@ -257,7 +257,7 @@ impl Capture {
         let spool_path = config.spool_path.clone();
         let spool_err = |source: std::io::Error| CaptureError::Spool {
             path: spool_path.clone(),
-            source,
+            err: source,
         };
         if spool_path.exists() {
             return Err(CaptureError::SpoolExists { path: spool_path });
@@ -438,7 +438,7 @@ impl Capture {
         if let Some((path, kind, message)) = &state.io_error {
             return Err(CaptureError::Spool {
                 path: path.clone(),
-                source: std::io::Error::new(*kind, message.clone()),
+                err: std::io::Error::new(*kind, message.clone()),
             });
         }
         state
@@ -496,7 +496,7 @@ impl LiveSource {
     fn io_error(&self, path: &Path, e: std::io::Error) -> SourceError {
         SourceError::Io {
             name: path.display().to_string(),
-            source: e,
+            err: e,
         }
     }
 }

@@ -11,13 +11,12 @@ pub enum SourceError {
         name: String,
     },
     /// The input could not be read (permissions, a directory, a disk error).
-    #[error("{name}: cannot read ({source}); check the path and its permissions")]
+    #[error("{name}: cannot read ({err}); check the path and its permissions")]
     Io {
         /// The input's name.
         name: String,
-        /// What the operating system said.
-        #[source]
-        source: std::io::Error,
+        /// What the operating system said (in the message, so not also a `source()`).
+        err: std::io::Error,
     },
     /// The input holds no bytes at all.
     #[error("{name}: the file is empty; nothing to transcribe")]

@@ -85,17 +85,17 @@ impl FileSource {
             ErrorKind::NotFound => SourceError::NotFound { name: name.clone() },
             _ => SourceError::Io {
                 name: name.clone(),
-                source: e,
+                err: e,
             },
         })?;
         let meta = file.metadata().map_err(|e| SourceError::Io {
             name: name.clone(),
-            source: e,
+            err: e,
         })?;
         if meta.is_dir() {
             return Err(SourceError::Io {
                 name,
-                source: std::io::Error::new(ErrorKind::IsADirectory, "is a directory"),
+                err: std::io::Error::new(ErrorKind::IsADirectory, "is a directory"),
             });
         }
         if meta.is_file() && meta.len() == 0 {
@@ -120,7 +120,7 @@ impl FileSource {
         let priming = mp4::audio_priming(&mut file);
         file.seek(SeekFrom::Start(0)).map_err(|e| SourceError::Io {
             name: name.clone(),
-            source: e,
+            err: e,
         })?;
         let mut source = Self::probe(name, Box::new(file), hint)?;
         if source.reader.format_info().short_name == "isomp4" {
@@ -149,7 +149,7 @@ impl FileSource {
             match reader.read(&mut first) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => return Err(SourceError::Io { name, source: e }),
+                Err(e) => return Err(SourceError::Io { name, err: e }),
             }
         };
         if n == 0 {
@@ -324,7 +324,7 @@ impl FileSource {
         let name = self.name.clone();
         match e {
             SymError::IoError(io) if io.kind() != ErrorKind::UnexpectedEof => {
-                SourceError::Io { name, source: io }
+                SourceError::Io { name, err: io }
             }
             SymError::IoError(_) => SourceError::Corrupt {
                 name,
@@ -411,7 +411,7 @@ impl FileSource {
                 Err(SymError::IoError(io)) => {
                     return Err(SourceError::Io {
                         name: self.name.clone(),
-                        source: io,
+                        err: io,
                     })
                 }
                 Err(SymError::ResetRequired) => {
@@ -555,7 +555,7 @@ fn probe_error(name: &str, e: SymError) -> SourceError {
             name,
             detail: format!("{io} (reading from a pipe? pass the file's path instead)"),
         },
-        SymError::IoError(io) => SourceError::Io { name, source: io },
+        SymError::IoError(io) => SourceError::Io { name, err: io },
         SymError::DecodeError(msg) | SymError::LimitError(msg) => SourceError::BadHeader {
             name,
             detail: msg.to_string(),

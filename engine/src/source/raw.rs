@@ -140,7 +140,7 @@ impl AudioSource for RawPcmSource {
                 Err(e) => {
                     return Err(SourceError::Io {
                         name: self.name.clone(),
-                        source: e,
+                        err: e,
                     })
                 }
             }

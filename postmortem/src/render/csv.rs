@@ -81,12 +81,13 @@ fn write(path: &Path, header: [&str; 7], rows: Vec<[String; 7]>) -> Result<()> {
         path: path.to_path_buf(),
         reason,
     };
-    let mut w = csv::Writer::from_path(path).map_err(|e| err(e.to_string()))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header).map_err(|e| err(e.to_string()))?;
     for r in rows {
         w.write_record(&r).map_err(|e| err(e.to_string()))?;
     }
-    w.flush().map_err(|e| Error::Write {
+    let bytes = w.into_inner().map_err(|e| err(e.to_string()))?;
+    crate::fsutil::write_atomic(path, &bytes).map_err(|e| Error::Write {
         path: path.to_path_buf(),
         err: e,
     })

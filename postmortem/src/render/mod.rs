@@ -1,5 +1,6 @@
 //! Renderings of one record: `incident.json`, `postmortem.md` (standard or a
 //! user's template), three briefs, Jira and Linear CSV, and `show` views.
+//! Every file is written atomically (temporary file, fsync, rename).
 
 pub mod briefs;
 pub mod csv;
@@ -14,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::record::IncidentRecord;
 
 fn write(path: PathBuf, text: &str, out: &mut Vec<PathBuf>) -> Result<()> {
-    std::fs::write(&path, text).map_err(|source| Error::Write {
+    crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|source| Error::Write {
         path: path.clone(),
         err: source,
     })?;
