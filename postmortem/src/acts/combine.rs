@@ -232,6 +232,9 @@ fn category_of(text: &str) -> Category {
 /// Adds the items the labels show and the rules missed, and keeps the
 /// rules' items the labels agree with. `labeller` names the source in each
 /// item's `why`.
+// Utterance indices walk the scores, the record's utterances and their
+// neighbours together, so the loops index rather than iterate.
+#[allow(clippy::needless_range_loop)]
 pub fn apply(
     record: &mut IncidentRecord,
     call: &Call,
