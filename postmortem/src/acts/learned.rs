@@ -140,6 +140,9 @@ impl LinearHead {
                 h.format
             )));
         }
+        if h.acts.is_empty() || h.acts.iter().any(|a| Act::parse(a).is_none()) {
+            return Err(bad("no acts, or an act this build does not know".into()));
+        }
         if h.dim != DIM
             || h.weights.len() != h.acts.len()
             || h.bias.len() != h.acts.len()
@@ -208,5 +211,28 @@ impl Labeller for LearnedLabeller {
             .iter()
             .map(|f| self.head.predict(f))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `build_record` falls back to the rules alone if the shipped head
+    /// cannot be read; this keeps that from happening unnoticed.
+    #[test]
+    fn shipped_head_loads_with_every_act() {
+        let h = LinearHead::shipped().unwrap();
+        for a in Act::ALL {
+            assert!(h.acts.iter().any(|n| n == a.as_str()), "{a:?} missing");
+        }
+        assert!(!h.trained_on.is_empty());
+    }
+
+    #[test]
+    fn an_empty_or_foreign_head_is_refused() {
+        let empty = r#"{"format":"hotwash.acts-head/1","dim":8192,"acts":[],"bias":[],"weights":[],"trained_on":[]}"#;
+        assert!(LinearHead::from_json("x.json", empty).is_err());
+        assert!(LinearHead::from_json("x.json", "{}").is_err());
     }
 }
