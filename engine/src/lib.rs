@@ -6,6 +6,7 @@
 //! wires them together with bounded crossbeam channels so memory stays
 //! bounded whatever the recording's length.
 
+mod alignment;
 pub mod capture;
 pub mod error;
 pub mod format;

@@ -5,9 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use whisper_rs::{
-    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+    DtwParameters, FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters,
+    WhisperState,
 };
 
+use crate::alignment::{alignment_lag, Loudness, ModelShape};
 use crate::error::EngineError;
 use crate::guard::{collapse_repeats, is_annotation, is_stock_phrase, GuardConfig};
 use crate::window::Window;
@@ -90,6 +92,14 @@ impl Model {
         crate::quiet_whisper_logs();
         let mut params = WhisperContextParameters::default();
         params.use_gpu(false);
+        // Word times from the alignment heads (see `alignment`); without a
+        // readable header whisper.cpp's own loader reports the problem.
+        if let Some(shape) = ModelShape::read(path) {
+            params.dtw_parameters(DtwParameters {
+                mode: shape.dtw_mode(),
+                ..DtwParameters::default()
+            });
+        }
         let ctx =
             WhisperContext::new_with_params(path, params).map_err(|e| EngineError::ModelLoad {
                 path: path.to_path_buf(),
@@ -156,9 +166,10 @@ pub struct WindowResult {
 /// Closes a run of words (with their piece and segments' scores) into a
 /// draft, unless it holds no word-like text.
 fn push_draft(drafts: &mut Vec<(usize, usize, Draft)>, group: Vec<(usize, RawWord, f32, f32)>) {
-    let (Some(first_piece), Some(last_piece)) =
-        (group.first().map(|g| g.0), group.last().map(|g| g.0))
-    else {
+    let (Some(first_piece), Some(last_piece)) = (
+        group.iter().map(|g| g.0).min(),
+        group.iter().map(|g| g.0).max(),
+    ) else {
         return;
     };
     let text: String = group.iter().map(|(_, w, ..)| w.text.as_str()).collect();
@@ -203,9 +214,28 @@ fn sentence_boundary(prev: &str, next: &str) -> bool {
 /// timestamps are coarse (often hundreds of ms off at the edges), the VAD's
 /// speech onset and offset are not. The first utterance in a speech piece
 /// starts where its speech starts, the last ends where it ends, and every
-/// time stays inside the speech it came from.
+/// time stays inside the speech it came from; then every edge that still
+/// falls on a pause (the VAD's hangover, a breath inside a piece) moves
+/// onto the voice.
 fn anchor_to_speech(window: &Window, mut drafts: Vec<(usize, usize, Draft)>) -> Vec<Draft> {
     drafts.sort_by(|a, b| a.2.start.total_cmp(&b.2.start));
+    let loudness = Loudness::of(&window.samples);
+    // A span's start is snapped inside its own piece, its end inside its.
+    let snap = |a: f64, b: f64| -> (f64, f64) {
+        let (pa, pb) = (window.piece_of_track_time(a), window.piece_of_track_time(b));
+        let in_piece = |p: &crate::window::Piece, x: f64, y: f64| {
+            let (w0, w1) = loudness.snap(p.to_window_time(x), p.to_window_time(y));
+            (p.to_track_time(w0), p.to_track_time(w1))
+        };
+        match (pa, pb) {
+            (Some(p), Some(q)) if p == q => in_piece(p, a, b),
+            (Some(p), Some(q)) => (
+                in_piece(p, a, p.track_span().1).0,
+                in_piece(q, q.track_span().0, b).1,
+            ),
+            _ => (a, b),
+        }
+    };
     let n = drafts.len();
     for i in 0..n {
         let (first, last) = (drafts[i].0, drafts[i].1);
@@ -219,12 +249,52 @@ fn anchor_to_speech(window: &Window, mut drafts: Vec<(usize, usize, Draft)>) -> 
         if d.end < d.start {
             d.end = d.start;
         }
+        (d.start, d.end) = snap(d.start, d.end);
+        let (start, end) = (d.start, d.end);
         for w in &mut d.words {
-            w.start = w.start.clamp(s0, e1);
-            w.end = w.end.clamp(w.start, e1);
+            w.start = w.start.clamp(start, end);
+            w.end = w.end.clamp(w.start, end);
         }
+        // The last word of the last utterance in a piece runs until the
+        // speech ends.
+        if closes_piece {
+            if let Some(w) = d.words.last_mut() {
+                w.end = end;
+            }
+        }
+        // Snapping only moves edges inwards: words stay in the utterance.
+        let mut last_start = start;
+        for w in &mut d.words {
+            (w.start, w.end) = snap(w.start, w.end);
+            w.start = w.start.max(last_start);
+            w.end = w.end.max(w.start);
+            last_start = w.start;
+        }
+        spread_stacked_words(&mut d.words);
     }
     drafts.into_iter().map(|(.., d)| d).collect()
+}
+
+/// Words clamped onto one instant (an utterance edge) share the time up to
+/// the next word's start instead: one instant is no time for a word.
+fn spread_stacked_words(words: &mut [RawWord]) {
+    let mut i = 0;
+    while i < words.len() {
+        let mut j = i + 1;
+        while j < words.len() && words[j].start <= words[i].start {
+            j += 1;
+        }
+        let stop = words.get(j).map(|w| w.start);
+        if let Some(stop) = stop.filter(|_| j - i > 1 || words[i].end <= words[i].start) {
+            let step = (stop - words[i].start) / (j - i) as f64;
+            let base = words[i].start;
+            for (k, w) in words[i..j].iter_mut().enumerate() {
+                w.start = base + step * k as f64;
+                w.end = w.end.max(w.start + step).min(stop);
+            }
+        }
+        i = j;
+    }
 }
 
 /// One whisper worker: the shared model plus its own reusable state.
@@ -336,6 +406,59 @@ impl Worker {
         Ok(self.collect(window))
     }
 
+    /// The state's segments as words built from tokens, each timed by the
+    /// alignment heads (see `alignment`): a word starts at its first
+    /// token's DTW time and ends where the next word starts, or where its
+    /// segment ends; a word far longer than the window's typical word is
+    /// cut at a sentence's end (the pause after it is not the word).
+    fn timed_segments(&self, eot: i32, onset: Option<f64>) -> Vec<TimedSegment> {
+        let mut segments: Vec<TimedSegment> = Vec::new();
+        for segment in self.state.as_iter() {
+            let mut seg = TimedSegment {
+                no_speech: segment.no_speech_probability(),
+                avg_logprob: 0.0,
+                start: segment.start_timestamp() as f64 / 100.0,
+                end: segment.end_timestamp() as f64 / 100.0,
+                words: Vec::new(),
+            };
+            let (mut logprob_sum, mut logprob_n) = (0.0f32, 0usize);
+            for i in 0..segment.n_tokens() {
+                let Some(token) = segment.get_token(i) else {
+                    continue;
+                };
+                let data = token.token_data();
+                if data.id >= eot {
+                    continue;
+                }
+                let Ok(tb) = token.to_bytes() else { continue };
+                logprob_sum += data.plog;
+                logprob_n += 1;
+                match seg.words.last_mut() {
+                    Some(w) if tb.first() != Some(&b' ') => {
+                        w.bytes.extend_from_slice(tb);
+                        w.probability_sum += data.p;
+                        w.tokens += 1;
+                    }
+                    _ => seg.words.push(TokenWord {
+                        bytes: tb.to_vec(),
+                        start: if data.t_dtw >= 0 { data.t_dtw } else { data.t0 },
+                        end: data.t1.max(data.t0),
+                        probability_sum: data.p,
+                        tokens: 1,
+                    }),
+                }
+            }
+            seg.avg_logprob = logprob_sum / logprob_n.max(1) as f32;
+            segments.push(seg);
+        }
+        let first = segments
+            .iter()
+            .find_map(|s| s.words.first().map(|w| w.start));
+        let onset = onset.map(|t| (t * 100.0).round() as i64);
+        time_words(&mut segments, alignment_lag(first, onset));
+        segments
+    }
+
     /// Turns the state's segments into drafts: words mapped to the
     /// recording, guarded, then grouped into utterances that break only at
     /// real pauses between the packed speech pieces.
@@ -348,64 +471,19 @@ impl Worker {
         let mut stream: Vec<(usize, RawWord, f32, f32)> = Vec::new();
         // Indices in `stream` where a whisper segment begins.
         let mut segment_starts: Vec<usize> = Vec::new();
-        for segment in self.state.as_iter() {
-            let no_speech = segment.no_speech_probability();
-            let mut words: Vec<(usize, RawWord)> = Vec::new();
-            let mut logprob_sum = 0.0f32;
-            let mut logprob_n = 0usize;
-            // The word being built: bytes, t0, t1 (10 ms units), probability sum, tokens.
-            let mut cur: Option<(Vec<u8>, i64, i64, f32, usize)> = None;
-            for i in 0..segment.n_tokens() {
-                let Some(token) = segment.get_token(i) else {
-                    continue;
-                };
-                let data = token.token_data();
-                if data.id >= eot {
-                    continue;
-                }
-                let Ok(tb) = token.to_bytes() else { continue };
-                logprob_sum += data.plog;
-                logprob_n += 1;
-                match cur.as_mut() {
-                    Some((b, _, t1, psum, n)) if tb.first() != Some(&b' ') => {
-                        b.extend_from_slice(tb);
-                        *t1 = (*t1).max(data.t1);
-                        *psum += data.p;
-                        *n += 1;
-                    }
-                    _ => {
-                        if let Some(w) = cur.take() {
-                            words.extend(map_word(window, w));
-                        }
-                        cur = Some((tb.to_vec(), data.t0, data.t1, data.p, 1));
-                    }
-                }
-            }
-            if let Some(w) = cur.take() {
-                words.extend(map_word(window, w));
-            }
+        let onset = window.pieces.first().map(|p| p.speech_window_span().0);
+        let segments = self.timed_segments(eot, onset);
+        for seg in segments {
+            let no_speech = seg.no_speech;
+            let avg_logprob = seg.avg_logprob;
+            let words: Vec<(usize, RawWord)> = seg
+                .words
+                .into_iter()
+                .filter_map(|w| map_word(window, w))
+                .collect();
             if words.is_empty() {
                 continue;
             }
-            // Whisper's segment timestamps are more reliable than its token
-            // timestamps: a segment lying mostly inside one speech piece
-            // belongs to it entirely.
-            let (s0, s1) = (
-                segment.start_timestamp() as f64 / 100.0,
-                segment.end_timestamp() as f64 / 100.0,
-            );
-            if let Some(home) = dominant_piece(window, s0, s1) {
-                let piece = &window.pieces[home];
-                for (p, w) in words.iter_mut() {
-                    if *p != home {
-                        *p = home;
-                        let (t0, t1) = piece.track_span();
-                        w.start = w.start.clamp(t0, t1);
-                        w.end = w.end.clamp(w.start, t1);
-                    }
-                }
-            }
-            let avg_logprob = logprob_sum / logprob_n.max(1) as f32;
             // Word texts carry their own leading spaces, as in `push_draft`.
             let said: String = words.iter().map(|(_, w)| w.text.as_str()).collect();
             if guard.is_hallucination(no_speech, avg_logprob) || is_stock_phrase(&said, no_speech) {
@@ -431,19 +509,17 @@ impl Worker {
         let mut group: Vec<(usize, RawWord, f32, f32)> = Vec::new();
         let mut last_piece = keep.first().map_or(0, |&i| stream[i].0);
         for i in keep {
-            let (mut piece, word, lp, ns) = stream[i].clone();
+            let (piece, word, lp, ns) = stream[i].clone();
             if piece != last_piece && !group.is_empty() {
                 // Cut at a pause between pieces, or where whisper itself
                 // started a new segment as the speech piece changed — but
-                // never mid-sentence: whisper's word timestamps stretch into
-                // the silence, so a sentence's last word can look as if it
-                // belonged to the next piece.
+                // never mid-sentence: a speaker's pause for breath inside
+                // a sentence does not end the utterance.
                 let (a, b) = (piece.min(last_piece), piece.max(last_piece));
                 let gap = window.pieces[b].track_span().0 - window.pieces[a].track_span().1;
                 let prev = group.last().map_or("", |(_, w, ..)| w.text.as_str());
-                if !sentence_boundary(prev, &word.text) {
-                    piece = last_piece;
-                } else if gap >= self.config.split_gap_s || segment_starts.binary_search(&i).is_ok()
+                if sentence_boundary(prev, &word.text)
+                    && (gap >= self.config.split_gap_s || segment_starts.binary_search(&i).is_ok())
                 {
                     push_draft(&mut drafts, std::mem::take(&mut group));
                 }
@@ -457,40 +533,102 @@ impl Worker {
     }
 }
 
-/// The piece holding at least 60% of the window span `s0..s1` (seconds), if any.
-fn dominant_piece(window: &Window, s0: f64, s1: f64) -> Option<usize> {
-    let len = s1 - s0;
-    if len <= 0.0 {
-        return None;
-    }
-    window
-        .pieces
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let (w0, w1) = p.window_span();
-            (i, (s1.min(w1) - s0.max(w0)).max(0.0))
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .filter(|&(_, overlap)| overlap >= 0.6 * len)
-        .map(|(i, _)| i)
-}
-
-/// Maps a word built from tokens (bytes, t0, t1 in 10 ms units, probability
-/// sum, token count) to the recording through the piece its middle falls in.
-fn map_word(window: &Window, w: (Vec<u8>, i64, i64, f32, usize)) -> Option<(usize, RawWord)> {
-    let (bytes, t0, t1, psum, n) = w;
-    let (w0, w1) = (t0 as f64 / 100.0, t1 as f64 / 100.0);
-    let (pi, piece) = window.piece_at((w0 + w1) / 2.0)?;
+/// Maps a word built from tokens to the recording through the piece it
+/// starts in (its end may run over a packed gap into the next piece: it is
+/// clipped to its own).
+fn map_word(window: &Window, w: TokenWord) -> Option<(usize, RawWord)> {
+    let (w0, w1) = (w.start as f64 / 100.0, w.end as f64 / 100.0);
+    let (pi, piece) = window.piece_at(w0)?;
     let start = piece.to_track_time(w0);
     let end = piece.to_track_time(w1).max(start);
     Some((
         pi,
         RawWord {
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+            text: String::from_utf8_lossy(&w.bytes).into_owned(),
             start,
             end,
-            probability: psum / n.max(1) as f32,
+            probability: w.probability_sum / w.tokens.max(1) as f32,
         },
     ))
+}
+
+/// One whisper segment's words with its scores, times in the window (s).
+struct TimedSegment {
+    no_speech: f32,
+    avg_logprob: f32,
+    start: f64,
+    end: f64,
+    words: Vec<TokenWord>,
+}
+
+/// A word built from tokens; times in 10 ms units inside the window.
+#[derive(Debug, Clone, PartialEq)]
+struct TokenWord {
+    bytes: Vec<u8>,
+    start: i64,
+    end: i64,
+    probability_sum: f32,
+    tokens: usize,
+}
+
+/// Gives every word an end (the next word's start, or its segment's end),
+/// keeps starts in order, and cuts a sentence's last word that runs on into
+/// the pause after it to twice the median word length (at most 1.4 s), as
+/// OpenAI's word timing does.
+/// First every time moves back by `lag` (10 ms frames), how late the
+/// alignment heads run on this window (see `alignment`).
+fn time_words(segments: &mut [TimedSegment], lag: i64) {
+    for w in segments.iter_mut().flat_map(|s| s.words.iter_mut()) {
+        w.start -= lag;
+    }
+    for s in segments.iter_mut() {
+        s.start -= lag as f64 / 100.0;
+        s.end -= lag as f64 / 100.0;
+    }
+    let mut last_start = i64::MIN;
+    for seg in segments.iter_mut() {
+        for w in &mut seg.words {
+            w.start = w.start.max(last_start).max(0);
+            last_start = w.start;
+        }
+    }
+    let n_seg = segments.len();
+    for si in 0..n_seg {
+        let seg_end = (segments[si].end * 100.0).round() as i64;
+        let next_seg_start = segments[si + 1..]
+            .iter()
+            .find_map(|s| s.words.first().map(|w| w.start));
+        let words = &mut segments[si].words;
+        for i in 0..words.len() {
+            let next = words.get(i + 1).map(|w| w.start);
+            let end = match next {
+                Some(n) => n,
+                None => next_seg_start.map_or(seg_end, |n| n.min(seg_end.max(words[i].start))),
+            };
+            words[i].end = end.max(words[i].start);
+        }
+    }
+    let mut lengths: Vec<i64> = segments
+        .iter()
+        .flat_map(|s| s.words.iter().map(|w| w.end - w.start))
+        .filter(|&d| d > 0)
+        .collect();
+    if lengths.is_empty() {
+        return;
+    }
+    lengths.sort_unstable();
+    let median = lengths[lengths.len() / 2].min(70);
+    let longest = median * 2;
+    for seg in segments.iter_mut() {
+        let n = seg.words.len();
+        for (i, w) in seg.words.iter_mut().enumerate() {
+            let closes = i + 1 == n || {
+                let t = String::from_utf8_lossy(&w.bytes);
+                t.trim_end().ends_with(['.', '?', '!', ','])
+            };
+            if closes && w.end - w.start > longest {
+                w.end = w.start + longest;
+            }
+        }
+    }
 }

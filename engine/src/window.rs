@@ -47,6 +47,21 @@ impl Piece {
         (self.speech.0 as f64 / sr, self.speech.1 as f64 / sr)
     }
 
+    /// The detected speech span inside the window, in seconds.
+    pub fn speech_window_span(&self) -> (f64, f64) {
+        let (w0, _) = self.window_span();
+        let (t0, _) = self.track_span();
+        let (s0, s1) = self.speech_span();
+        (w0 + s0 - t0, w0 + s1 - t0)
+    }
+
+    /// Maps a time in the recording (seconds) into the window, clipped to this piece.
+    pub fn to_window_time(&self, track_time: f64) -> f64 {
+        let (w0, _) = self.window_span();
+        let (t0, t1) = self.track_span();
+        w0 + track_time.clamp(t0, t1) - t0
+    }
+
     /// Maps a time inside the window (seconds) to the recording, clipped to this piece.
     pub fn to_track_time(&self, window_time: f64) -> f64 {
         let (w0, w1) = self.window_span();
@@ -82,6 +97,14 @@ impl Window {
     /// Seconds of speech in the window (silence gaps excluded).
     pub fn speech_seconds(&self) -> f64 {
         self.pieces.iter().map(|p| p.len).sum::<usize>() as f64 / SAMPLE_RATE as f64
+    }
+
+    /// The piece holding a time of the recording (seconds), if any.
+    pub fn piece_of_track_time(&self, track_time: f64) -> Option<&Piece> {
+        self.pieces.iter().find(|p| {
+            let (t0, t1) = p.track_span();
+            track_time >= t0 && track_time <= t1
+        })
     }
 
     /// The piece a window time falls in, or the nearest one when it falls in a gap.
