@@ -125,9 +125,9 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
                 "pounds" => "GBP",
                 _ => "USD",
             };
-            let what = if n.contains("contract value") || n.contains("acv") {
+            let what = if lexicon::list("impact.contract_value").any_in(n) {
                 "annual contract value"
-            } else if n.contains("revenue") {
+            } else if lexicon::list("impact.revenue").any_in(n) {
                 "revenue"
             } else {
                 "money"

@@ -62,7 +62,7 @@ fn kind_of(s: &Sentence, detected: bool) -> Option<EventKind> {
     if has(&MONITORING, n) {
         return Some(EventKind::Monitoring);
     }
-    if has(&ESCALATION, n) && !lexicon::list("timeline.not_escalation").any_in(n) {
+    if has(&ESCALATION, n) {
         return Some(EventKind::Escalation);
     }
     if has(&CHANGE, n) {
