@@ -66,6 +66,14 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A rule extractor's cue lexicon (`postmortem/lexicon/*.toml`) is malformed.
+    #[error("{path}: not a usable cue lexicon: {reason}; fix the list it names or restore the shipped file")]
+    Lexicon {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
     /// A lexicon or act model file is malformed.
     #[error("{path}: not a usable act model or lexicon: {reason}; retrain with `hotwash train acts` or restore the shipped file")]
     Model {

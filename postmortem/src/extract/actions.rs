@@ -11,70 +11,31 @@ use regex::Regex;
 
 use super::context::{Ctx, Sentence};
 use super::cues::{self, has};
+use super::lexicon;
 use super::people;
 use crate::record::{ActionItem, Category, Priority};
 use crate::text::dates;
 
-static MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(action items?|follow[ -]?ups?|todo|to-do|takeaways?|next steps?)\b")
-        .unwrap_or_else(|e| panic!("{e}"))
-});
+static MARKER: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%actions.marker%)\b"));
 
-static GROUP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(we (should|need to|must|have to|ought to|gotta|really need to)|we need (a|an|better|more|some)|let's make sure|someone (should|needs to)|somebody (should|needs to))\b").unwrap_or_else(|e| panic!("{e}"))
-});
+static GROUP: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%actions.group%)\b"));
 
-static DEPENDENCY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(depends on|dependent on|blocked (on|by)|waiting (on|for)|as soon as|once|after the \w+ (lands|ships|is merged|is done|is fixed)|needs .* first)\b").unwrap_or_else(|e| panic!("{e}"))
-});
+static DEPENDENCY: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%actions.dependency%)\b"));
 
-static VERIFY_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(and |so |then |, )*(we'll |we will |i'll |i will |we )?(verify|test|prove|validate|confirm|check) (it|this|that|them)\b|^(due|verify|verified|verification)\b|^(and )?(replay|run) ").unwrap_or_else(|e| panic!("{e}"))
-});
+static VERIFY_START: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"^(%actions.verify_start%)"));
 
-static PRIORITY_HIGH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(p ?0|p ?1|high priority|top priority|urgent|urgently|critical|asap|highest priority|first thing)\b").unwrap_or_else(|e| panic!("{e}"))
-});
+static PRIORITY_HIGH: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%actions.priority_high%)\b"));
 
-static PRIORITY_LOW: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(p ?3|p ?4|low priority|nice to have|when we can|eventually|no rush)\b")
-        .unwrap_or_else(|e| panic!("{e}"))
-});
+static PRIORITY_LOW: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%actions.priority_low%)\b"));
 
-const FILLERS: &[&str] = &[
-    "yes",
-    "and",
-    "also",
-    "so",
-    "then",
-    "okay",
-    "ok",
-    "yep",
-    "yeah",
-    "sure",
-    "right",
-    "tomorrow",
-    "today",
-    "tonight",
-    "great",
-    "perfect",
-    "one",
-    "more",
-    "thing",
-    ",",
-    ".",
-    "plus",
-    "oh",
-    "alright",
-    "yup",
-    "uh",
-    "um",
-    "cool",
-    "fine",
-    "absolutely",
-    "definitely",
-    "well",
-];
+/// Whether a word only answers or fills before a commitment ("Yeah, sure, I'll…").
+fn filler(w: &str) -> bool {
+    lexicon::list("actions.filler").has(w)
+}
 
 /// Words of a short clause before a commitment that only answers or agrees:
 /// "Yeah, that's mine, I'll also revert…", "Sure thing, I'll…".
@@ -104,7 +65,7 @@ fn commitment(s: &Sentence) -> Option<(usize, usize)> {
             return Some(found);
         }
         let mut i = from;
-        while i < w.len() && FILLERS.contains(&w[i]) {
+        while i < w.len() && filler(w[i]) {
             i += 1;
         }
         let comma = w[i..]
@@ -119,7 +80,7 @@ fn commitment(s: &Sentence) -> Option<(usize, usize)> {
 /// A commitment starting at `from` (after fillers), as in [`commitment`].
 fn commitment_at(w: &[&str], from: usize) -> Option<(usize, usize)> {
     let mut i = from;
-    while i < w.len() && FILLERS.contains(&w[i]) {
+    while i < w.len() && filler(w[i]) {
         i += 1;
     }
     let start = i;
@@ -140,87 +101,39 @@ fn commitment_at(w: &[&str], from: usize) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
+/// The first word after a commitment that is not an adverb ("I'll also just…").
+fn first_verb<'a>(rest: &[&'a str]) -> Option<&'a str> {
+    let adverb = lexicon::list("actions.adverb");
+    rest.iter().find(|w| !adverb.has(w)).copied()
+}
+
 /// Words after a commitment that make it no task: "I'll be IC", "I'll drop off".
 fn not_a_task(rest: &[&str]) -> bool {
-    let first = rest
-        .iter()
-        .find(|w| !matches!(**w, "also" | "just" | "only" | "now" | ","));
-    matches!(
-        first.copied(),
-        Some("be")
-            | Some("drop")
-            | Some("hop")
-            | Some("leave")
-            | Some("stay")
-            | Some("let")
-            | Some("try")
-            | Some("say")
-            | Some("ask")
-            | Some("need")
-            | None
-    )
+    first_verb(rest).is_none_or(|w| lexicon::list("actions.not_task").has(w))
 }
 
 /// Words after a commitment that are usually part of the live investigation
 /// ("I'll check the logs") unless a deadline makes them a follow-up.
 fn investigation(rest: &[&str]) -> bool {
-    let first = rest
-        .iter()
-        .find(|w| !matches!(**w, "also" | "just" | "only" | "now" | ","));
-    matches!(
-        first.copied(),
-        Some("check")
-            | Some("look")
-            | Some("keep")
-            | Some("watch")
-            | Some("see")
-            | Some("pull")
-            | Some("dig")
-            | Some("grab")
-    )
+    first_verb(rest).is_some_and(|w| lexicon::list("actions.investigation").has(w))
 }
 
 /// Only acceptance of something already said: "I'll take that", "I can do that".
 fn acceptance_only(rest: &[&str]) -> bool {
-    let content: Vec<&&str> = rest
-        .iter()
-        .filter(|w| {
-            !matches!(
-                **w,
-                "," | "."
-                    | "on"
-                    | "it"
-                    | "that"
-                    | "this"
-                    | "one"
-                    | "those"
-                    | "them"
-                    | "too"
-                    | "also"
-                    | "!"
-                    | "sure"
-            )
-        })
-        .collect();
+    let filler = lexicon::list("actions.acceptance_filler");
+    let content: Vec<&&str> = rest.iter().filter(|w| !filler.has(w)).collect();
     content.len() <= 1
         && content
             .iter()
-            .all(|w| matches!(**w, "take" | "do" | "own" | "handle" | "grab"))
+            .all(|w| lexicon::list("actions.acceptance_verb").has(w))
 }
 
 fn is_acceptance(s: &Sentence) -> bool {
     let n = &s.norm;
-    n.contains("that's mine")
-        || n.contains("that one's mine")
-        || n.starts_with("will do")
-        || n.contains("i'll take that")
-        || n.contains("i'll take it")
-        || n.contains("i can take that")
-        || n.contains("i can do that")
-        || n.contains("i'll own that")
-        || n.contains("i'll own it")
-        || n.contains("on it")
-        || n.contains("sounds good")
+    lexicon::list("actions.acceptance_start")
+        .prefix_of(n)
+        .is_some()
+        || lexicon::list("actions.acceptance").any_in(n)
 }
 
 /// A name nobody used before, in an unmistakable ownership phrase:
@@ -229,10 +142,7 @@ fn unknown_owner(t: &[crate::text::Token], i: usize, names: &[String]) -> Option
     if !people::name_like(&t[i], names)
         || (i > 0
             && !t[i - 1].is_punct()
-            && !matches!(
-                t[i - 1].lower.as_str(),
-                "and" | "so" | "then" | "item" | "for" | "okay"
-            ))
+            && !lexicon::list("actions.owner_lead").has(&t[i - 1].lower))
     {
         return None;
     }
@@ -303,24 +213,8 @@ fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
             && next.get(1) != Some(&"going")
             && next.get(1) != Some(&"taking")
             && next.get(1) != Some(&"owning"));
-        let for_marker = prev == "for"
-            && matches!(
-                prev2,
-                "item"
-                    | "items"
-                    | "up"
-                    | "ups"
-                    | "todo"
-                    | "step"
-                    | "steps"
-                    | "followup"
-                    | "follow-up"
-            )
-            || prev == "to"
-                && matches!(
-                    prev2,
-                    "assigned" | "assign" | "it" | "this" | "that" | "over"
-                )
+        let for_marker = prev == "for" && lexicon::list("actions.item_word").has(prev2)
+            || prev == "to" && lexicon::list("actions.assigned_to").has(prev2)
             || (prev == ":" || prev == "is") && prev2 == "owner"
             || prev == "on" && matches!(prev2, "that's" | "is" | "it's")
             || prev == "have" && matches!(prev2, "let's" | "we'll" | "can");
@@ -355,52 +249,14 @@ fn starts_item(
         m.as_str().starts_with("action item")
             || n[..m.start()]
                 .split_whitespace()
-                .filter(|w| {
-                    !matches!(
-                        *w,
-                        "okay" | "ok" | "so" | "," | "and" | "right" | "now" | "our" | "the"
-                    )
-                })
-                .count()
-                == 0
+                .all(|w| lexicon::list("actions.marker_lead").has(w))
     });
     if marker_at_start {
+        let filler = lexicon::list("actions.marker_filler");
         let content = s
             .toks
             .iter()
-            .filter(|t| {
-                t.is_word()
-                    && !matches!(
-                        t.lower.as_str(),
-                        "okay"
-                            | "ok"
-                            | "so"
-                            | "action"
-                            | "item"
-                            | "items"
-                            | "follow"
-                            | "up"
-                            | "ups"
-                            | "follow-ups"
-                            | "next"
-                            | "steps"
-                            | "the"
-                            | "our"
-                            | "some"
-                            | "a"
-                            | "few"
-                            | "for"
-                            | "now"
-                            | "let's"
-                            | "do"
-                            | "to"
-                            | "todo"
-                            | "takeaways"
-                            | "takeaway"
-                            | "right"
-                            | "and"
-                    )
-            })
+            .filter(|t| t.is_word() && !filler.has(&t.lower))
             .count();
         if content >= 3 {
             return Some(Start::Marker(assigned_owner(s, &ctx.names)));
@@ -408,11 +264,7 @@ fn starts_item(
         return None;
     }
     if let Some(owner) = assigned_owner(s, &ctx.names) {
-        let owning = n.contains(" own")
-            || n.contains(" take ")
-            || n.contains(" takes ")
-            || n.contains("pick up")
-            || n.contains("to own");
+        let owning = lexicon::list("actions.owning").any_in(n);
         let dated = today.is_some_and(|d| {
             dates::due_date(&s.toks, d)
                 .is_some_and(|x| x.deadline || x.said.to_ascii_lowercase().contains("tomorrow"))
@@ -454,10 +306,7 @@ fn starts_item(
         return None;
     }
     if GROUP.is_match(n) && !s.question {
-        let monitoring = n.contains("keep monitoring")
-            || n.contains("monitor it")
-            || n.contains("watch it")
-            || n.contains("keep an eye");
+        let monitoring = lexicon::list("actions.monitoring").any_in(n);
         if !monitoring
             && (has(&cues::UNMEASURABLE, n) || after_recovery)
             && !has(&cues::MITIGATION_VERB, n)
@@ -515,16 +364,8 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
     let lower = t.to_ascii_lowercase();
     // Strip the marker and the owner phrase.
     let mut cut = 0;
-    for m in [
-        "action items:",
-        "action item:",
-        "action item",
-        "follow-up:",
-        "follow up:",
-        "todo:",
-        "next step:",
-    ] {
-        if let Some(p) = lower.find(m) {
+    for m in &lexicon::list("actions.marker_text").phrases {
+        if let Some(p) = lower.find(m.as_str()) {
             cut = cut.max(p + m.len());
         }
     }
@@ -560,33 +401,8 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
     loop {
         let lower = t.to_ascii_lowercase();
         let mut changed = false;
-        for p in [
-            "and ",
-            "also ",
-            "so ",
-            "then ",
-            "okay, ",
-            "yep, ",
-            "yup, ",
-            "yeah, ",
-            "that's mine, ",
-            "that one's mine, ",
-            "sure, ",
-            "tomorrow ",
-            "i'll own ",
-            "i will own ",
-            "i'll also ",
-            "i'll ",
-            "i will ",
-            "i can ",
-            "i'm going to ",
-            "let me ",
-            "we should ",
-            "we need to ",
-            "we must ",
-            "i own ",
-        ] {
-            if lower.starts_with(p) {
+        for p in &lexicon::list("actions.lead_text").phrases {
+            if lower.starts_with(p.as_str()) {
                 t = t[p.len()..].trim().to_string();
                 changed = true;
                 break;
@@ -602,10 +418,12 @@ fn clean_action(text: &str, due_said: Option<&str>, owner: Option<&str>) -> Stri
 fn category(action: &str, scope: &str) -> Category {
     let a = action.to_ascii_lowercase();
     let s = scope.to_ascii_lowercase();
-    let score = |words: &[(&str, usize)]| -> usize {
-        words
+    let score = |list: &str| -> usize {
+        lexicon::list(list)
+            .weights
             .iter()
             .map(|(w, weight)| {
+                let w = w.as_str();
                 let mut v = 0;
                 if a.contains(w) {
                     v += weight * 2;
@@ -620,81 +438,10 @@ fn category(action: &str, scope: &str) -> Category {
             })
             .sum()
     };
-    let detection = score(&[
-        ("alert", 3),
-        ("page", 1),
-        ("paging", 2),
-        ("monitor", 3),
-        ("dashboard", 2),
-        ("detect", 3),
-        ("slo", 2),
-        ("threshold", 2),
-        ("on-call", 2),
-        ("on call", 2),
-        ("escalation", 2),
-        ("notice", 2),
-        ("observab", 3),
-        ("synthetic", 3),
-        ("probe", 2),
-    ]);
-    let prevention = score(&[
-        ("check", 2),
-        ("validat", 3),
-        ("reject", 3),
-        ("test", 1),
-        ("canary", 4),
-        ("lint", 3),
-        ("guard", 3),
-        ("review", 1),
-        ("ci ", 2),
-        (" ci", 2),
-        ("migration", 3),
-        ("schema", 2),
-        ("index", 2),
-        ("staged", 2),
-        ("rollout", 2),
-        ("prevent", 3),
-        ("enforce", 3),
-        ("pipeline", 1),
-        ("policy", 2),
-        ("explain", 1),
-        ("limit", 1),
-    ]);
-    let mitigation = score(&[
-        ("revert", 3),
-        ("un-pause", 3),
-        ("unpause", 3),
-        ("restore", 3),
-        ("clean up", 3),
-        ("cleanup", 3),
-        ("runbook", 3),
-        ("failover", 2),
-        ("backfill", 3),
-        ("re-enable", 3),
-        ("remove the override", 3),
-        ("roll back", 2),
-    ]);
-    let comms = score(&[
-        ("send", 3),
-        ("email", 3),
-        ("summary", 2),
-        ("customer", 2),
-        ("status page", 3),
-        ("notes", 2),
-        ("write up", 3),
-        ("write-up", 3),
-        ("document", 3),
-        ("announce", 3),
-        ("communicat", 3),
-        ("wording", 2),
-        ("tenants", 1),
-        ("merchants", 1),
-        ("agents", 1),
-        ("postmortem doc", 3),
-        ("update the", 2),
-        ("letter", 2),
-        ("in writing", 2),
-    ]);
+    let detection = score("actions.detection");
+    let prevention = score("actions.prevention");
+    let mitigation = score("actions.mitigation");
+    let comms = score("actions.comms");
     let mut best = (prevention, Category::Prevention);
     for c in [
         (detection, Category::Detection),
@@ -944,17 +691,9 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
             let text = si.text.trim().trim_end_matches('.');
             // Keep just the clause with the plan when the sentence also holds the task.
             let lower = text.to_ascii_lowercase();
-            for cue in [
-                "once the ",
-                "verify it by ",
-                "verify it with ",
-                "test it by ",
-                "prove it with ",
-                "prove it by ",
-                "to show ",
-            ] {
+            for cue in &lexicon::list("actions.plan_start").phrases {
                 if i == d.sent {
-                    if let Some(p) = lower.find(cue) {
+                    if let Some(p) = lower.find(cue.as_str()) {
                         return Some(text[p..].to_string());
                     }
                 }
@@ -981,15 +720,8 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
                 .filter(|&c| p - c < 30)
                 .unwrap_or(p);
             let mut a = action[..cut].trim_end().to_string();
-            for tail in [
-                " and i'll only",
-                " and i'll",
-                " and we'll",
-                ", and",
-                " and",
-                ",",
-            ] {
-                if a.to_ascii_lowercase().ends_with(tail) {
+            for tail in &lexicon::list("actions.plan_joint").phrases {
+                if a.to_ascii_lowercase().ends_with(tail.as_str()) {
                     a.truncate(a.len() - tail.len());
                 }
             }
@@ -1018,15 +750,9 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
                 .unwrap_or("")
                 .trim()
                 .to_string();
-            let trivial = [
-                "after that",
-                "after this",
-                "after it",
-                "once that",
-                "once it",
-            ]
-            .iter()
-            .any(|p| rest.starts_with(p));
+            let trivial = lexicon::list("actions.trivial_dependency")
+                .prefix_of(&rest)
+                .is_some();
             if !trivial && rest.split_whitespace().count() >= 3 {
                 dependencies.push(rest);
             }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::lexicon;
 use crate::input::{Call, CallUtterance};
 use crate::text::{normalise, tokenize, Token};
 
@@ -93,10 +94,6 @@ impl Ctx<'_> {
     }
 }
 
-const ABBREVIATIONS: &[&str] = &[
-    "vs.", "etc.", "e.g.", "i.e.", "approx.", "mr.", "ms.", "dr.", "no.",
-];
-
 /// Splits text into sentences, returning (byte start, text) pairs.
 pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
@@ -134,7 +131,7 @@ pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
                 .trim_end_matches('.')
                 .split('.')
                 .all(|p| p.len() == 1 && p.chars().all(|c| c.is_ascii_alphabetic()));
-        if c == '.' && (ABBREVIATIONS.contains(&word.as_str()) || letters_dots) {
+        if c == '.' && (lexicon::list("context.abbreviation").has(&word) || letters_dots) {
             continue;
         }
         let end = i + c.len_utf8();
@@ -162,12 +159,6 @@ pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Words that open a question.
-const QUESTION_OPENERS: &[&str] = &[
-    "what", "what's", "how", "how's", "when", "where", "why", "who", "which", "can", "could",
-    "should", "shall", "do", "does", "did", "is", "are", "will", "would", "any",
-];
-
 /// Where a question tacked onto a statement with a comma starts ("Pause the
 /// US stage now, then what's the fastest fix?"): whisper often writes two
 /// sentences as one. None when the sentence is a question throughout, or
@@ -188,7 +179,7 @@ fn question_clause(s: &str) -> Option<usize> {
     let head_words = |p: usize| words(&s[..p]);
     if head_words(s.len())
         .first()
-        .is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()))
+        .is_some_and(|w| lexicon::list("context.question_opener").has(w))
     {
         return None;
     }
@@ -203,7 +194,7 @@ fn question_clause(s: &str) -> Option<usize> {
         }
         let opens = after
             .get(i)
-            .is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()));
+            .is_some_and(|w| lexicon::list("context.question_opener").has(w));
         let head = head_words(p);
         let last_part = s[..p].rsplit(',').next().unwrap_or("");
         if opens && head.len() >= 3 && words(last_part).len() >= 2 {
@@ -246,21 +237,9 @@ fn continues(a: &CallUtterance, b: &CallUtterance) -> bool {
     let first = b.text.trim_start();
     let lower_start = first.chars().next().is_some_and(|c| c.is_lowercase());
     let l = first.to_lowercase();
-    let cue = [
-        "and ",
-        "then ",
-        "also ",
-        "due ",
-        "so ",
-        "which ",
-        "because ",
-        "verify",
-        "we verify",
-        "prove it",
-        "test it",
-    ]
-    .iter()
-    .any(|c| l.starts_with(c));
+    let cue = lexicon::list("context.continuation")
+        .prefix_of(&l)
+        .is_some();
     let unfinished = !a.text.trim_end().ends_with(['.', '?', '!']);
     match (&a.label, &b.label) {
         (Some(x), Some(y)) => x == y && gap < 1.5,

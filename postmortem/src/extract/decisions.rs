@@ -3,71 +3,33 @@
 //! "yes" that approves a proposal with an instruction, or the commander
 //! telling someone to change the system ("Raj, scale out the API").
 
-use super::context::{Ctx, Sentence};
-use super::cues::{self, has};
-use super::people;
-use crate::record::Decision;
-use regex::Regex;
 use std::sync::LazyLock;
 
+use regex::Regex;
+
+use super::context::{Ctx, Sentence};
+use super::cues::{self, has};
+use super::execution::is_execution;
+use super::lexicon;
+use super::people;
+use crate::record::Decision;
+
 static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(okay |ok |right |so |alright )?(, )?(the )?decision( is)? ?[:,-]|\b(we've decided|we have decided|i've decided|we decided|i'm deciding|the call is|my call is|let's go with|we're going with|we'll go with|we go with|i'm making the call|i'm calling it :|the decision is|we're going to go with|decided to|the plan is (to|that|we|:|,)|plan is to|go ahead and|i want us to|i'm approving|we'll go ahead|let's go ahead)\b").unwrap_or_else(|e| panic!("{e}"))
+    lexicon::regex(
+        r"^(okay |ok |right |so |alright )?(, )?(the )?decision( is)? ?[:,-]|\b(%decisions.explicit%)\b",
+    )
 });
 
-static CHOICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(instead of|rather than|i'd rather|we'd rather|i would rather|instead)\b")
-        .unwrap_or_else(|e| panic!("{e}"))
-});
+static CHOICE: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%decisions.choice%)\b"));
 
-static APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(yes|yeah|yep|ok|okay|agreed|approved|do it|go ahead|go for it|sounds good|let's do it|let's do that|makes sense|fine|right)\b").unwrap_or_else(|e| panic!("{e}"))
-});
+static APPROVAL: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"^(%decisions.approval%)\b"));
 
-static RATIONALE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(because|since|as it's|given that|so that|fastest|faster|safest|safer|quickest|quicker|cheapest|lower risk|low risk|less risky|too long|too slow|too risky|additive|we don't know|can reach them|buy (ourselves|us) some|headroom|drags|would also|otherwise)\b").unwrap_or_else(|e| panic!("{e}"))
-});
-
-/// Verbs that start an instruction.
-pub const IMPERATIVE: &[&str] = &[
-    "roll", "revert", "restart", "reboot", "bounce", "scale", "drain", "disable", "enable", "turn",
-    "switch", "flip", "toggle", "pause", "purge", "flush", "clear", "block", "throttle", "reroute",
-    "redirect", "shift", "add", "bump", "raise", "lower", "increase", "decrease", "patch", "push",
-    "deploy", "ship", "kill", "stop", "halt", "freeze", "fail", "failover", "build", "create",
-    "apply", "post", "tell", "send", "update", "email", "publish", "notify", "announce", "hold",
-    "keep", "proceed", "go", "do", "move", "put", "cut", "run", "unpause", "override", "undo",
-    "back", "don't", "watch", "monitor",
-];
+static RATIONALE: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%decisions.rationale%)\b"));
 
 fn strip_interjections(words: &[&str]) -> usize {
-    let mut i = 0;
-    while i < words.len()
-        && matches!(
-            words[i],
-            "yes"
-                | "yeah"
-                | "yep"
-                | "ok"
-                | "okay"
-                | "so"
-                | "right"
-                | "alright"
-                | "great"
-                | "agreed"
-                | ","
-                | "."
-                | ":"
-                | "decision"
-                | "and"
-                | "then"
-                | "please"
-                | "now"
-                | "perfect"
-                | "good"
-        )
-    {
-        i += 1;
-    }
-    i
+    let skip = lexicon::list("decisions.interjection");
+    words.iter().take_while(|w| skip.has(w)).count()
 }
 
 /// Whether a sentence gives an instruction, returning the index where it starts.
@@ -92,37 +54,25 @@ pub fn imperative_at(s: &Sentence, names: &[String]) -> Option<usize> {
     if (w == "we" || w == "we'll")
         && words
             .get(i + 1)
-            .is_some_and(|v| IMPERATIVE.contains(v) || *v == "do" || *v == "roll")
+            .is_some_and(|v| cues::imperative(v) || *v == "do" || *v == "roll")
     {
         return Some(i);
     }
     if (w == "can" || w == "could") && words.get(i + 1) == Some(&"you") {
-        return words
-            .get(i + 2)
-            .filter(|v| IMPERATIVE.contains(v))
-            .map(|_| i);
+        return words.get(i + 2).filter(|v| cues::imperative(v)).map(|_| i);
     }
-    IMPERATIVE.contains(&w).then_some(i)
+    cues::imperative(w).then_some(i)
 }
 
 /// "Decision rolling back …": an explicit decision whose colon whisper dropped.
 fn bare_decision_word(norm: &str) -> bool {
     let words: Vec<&str> = norm.split_whitespace().collect();
-    let mut i = 0;
-    while words.get(i).is_some_and(|w| {
-        matches!(
-            *w,
-            "okay" | "ok" | "so" | "right" | "alright" | "," | "the" | "final" | "my"
-        )
-    }) {
-        i += 1;
-    }
+    let lead = lexicon::list("decisions.decision_lead");
+    let i = words.iter().take_while(|w| lead.has(w)).count();
     words.get(i) == Some(&"decision")
-        && !matches!(
-            words.get(i + 1).copied(),
-            Some("time" | "pending" | "making" | "maker" | "makers" | "needed" | "?" | "on" | ".")
-                | None
-        )
+        && !words
+            .get(i + 1)
+            .is_none_or(|w| lexicon::list("decisions.not_decision_after").has(w))
 }
 
 /// A mid-sentence "let's" with an instruction ("while we dig let's scale out…",
@@ -131,14 +81,9 @@ fn inner_lets(s: &Sentence) -> bool {
     let w: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
     w.iter().enumerate().skip(1).any(|(i, x)| {
         let next = w.get(i + 1).copied().unwrap_or("");
-        (*x == "let's" && !matches!(next, "see" | "hope" | "wait" | "not" | "say"))
-            || (*x == "lets" && IMPERATIVE.contains(&next))
+        (*x == "let's" && !lexicon::list("decisions.lets_not_instruction").has(next))
+            || (*x == "lets" && cues::imperative(next))
     })
-}
-
-/// Whether a sentence changes the system (roll back, scale, pause, override…).
-pub fn is_mitigating(norm: &str) -> bool {
-    has(&cues::MITIGATION_VERB, norm)
 }
 
 /// A decision with where it was found.
@@ -158,16 +103,11 @@ pub struct Found {
 
 fn clean_decision(text: &str) -> String {
     let mut t = text.trim().to_string();
-    for p in ["Decision:", "decision:", "Decision -", "Decision,"] {
-        if let Some(r) = t.strip_prefix(p) {
-            t = r.trim().to_string();
-        }
-    }
-    for p in [
-        "Yes, ", "Yes. ", "Yeah, ", "Okay, ", "OK, ", "Okay. ", "Right, ",
-    ] {
-        if let Some(r) = t.strip_prefix(p) {
-            t = r.trim().to_string();
+    for list in ["decisions.marker_prefix", "decisions.answer_prefix"] {
+        for p in &lexicon::list(list).phrases {
+            if let Some(r) = t.strip_prefix(p.as_str()) {
+                t = r.trim().to_string();
+            }
         }
     }
     t.trim_end_matches(['.', '!']).to_string()
@@ -183,10 +123,10 @@ fn options_before(ctx: &Ctx, from: usize, upto: usize, since_offset: f64) -> Vec
     {
         let n = &s.norm;
         let text = s.text.trim().trim_end_matches(['.', '?', '!']).to_string();
-        if let Some(p) = n
-            .find("options are ")
-            .or_else(|| n.find("option is "))
-            .or_else(|| n.find("either "))
+        if let Some(p) = lexicon::list("decisions.options_intro")
+            .phrases
+            .iter()
+            .find_map(|o| n.find(o.as_str()))
         {
             let rest = &n[p..];
             let rest = rest.split_once(' ').map(|x| x.1).unwrap_or("");
@@ -199,11 +139,7 @@ fn options_before(ctx: &Ctx, from: usize, upto: usize, since_offset: f64) -> Vec
             }
             continue;
         }
-        if n.contains("two options")
-            || n.contains("couple of options")
-            || n.contains("few options")
-            || n.contains("three options")
-        {
+        if lexicon::list("decisions.options_count").any_in(n) {
             listing = true;
             continue;
         }
@@ -267,8 +203,8 @@ fn alternatives(
     let mut alts: Vec<String> = Vec::new();
     for &i in sents {
         let n = &ctx.sents[i].norm;
-        for cue in ["instead of ", "rather than ", "rather not "] {
-            if let Some(p) = n.find(cue) {
+        for cue in &lexicon::list("decisions.alternative_cue").phrases {
+            if let Some(p) = n.find(cue.as_str()) {
                 let rest = &n[p + cue.len()..];
                 let alt: String = rest
                     .split([',', '.', '?', '!'])
@@ -316,8 +252,8 @@ fn alternatives(
 fn rationale(ctx: &Ctx, sents: &[usize], decision_sent: usize) -> Option<String> {
     for &i in sents {
         let s = &ctx.sents[i];
-        for cue in [" because ", " since ", " as it's ", " given that "] {
-            if let Some(p) = s.text.to_ascii_lowercase().find(cue) {
+        for cue in &lexicon::list("decisions.reason_cue").phrases {
+            if let Some(p) = s.text.to_ascii_lowercase().find(cue.as_str()) {
                 return Some(
                     s.text[p + cue.len()..]
                         .trim()
@@ -360,22 +296,15 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
             .any(|&i| ctx.sents[i].norm.contains("action item"));
         let prev_proposal = u > 0 && {
             let prev: Vec<usize> = ctx.sentences_of_turn(u - 1).collect();
-            prev.iter().any(|&i| {
-                let n = &ctx.sents[i].norm;
-                ctx.sents[i].question
-                    || n.contains("we should")
-                    || n.contains("should we")
-                    || n.contains("can we")
-                    || n.contains("shall we")
-                    || n.contains("i propose")
-                    || n.contains("i suggest")
-            })
+            let proposing = lexicon::list("decisions.proposal_before");
+            prev.iter()
+                .any(|&i| ctx.sents[i].question || proposing.any_in(&ctx.sents[i].norm))
         };
         // An utterance that carries something out, or lists options, decides nothing.
         let executing = ctx
             .sentences_of_turn(u)
             .next()
-            .is_some_and(|k| super::mitigations::is_execution(&ctx.sents[k]));
+            .is_some_and(|k| is_execution(&ctx.sents[k]));
         let listing = sents.iter().any(|&i| {
             let n = &ctx.sents[i].norm;
             n.contains("options") || n.starts_with("or ") || n.contains("we could")
@@ -417,7 +346,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
                 }
                 let addressed = people::addressed(s, &ctx.names).is_some();
                 if imperative
-                    && is_mitigating(&s.norm)
+                    && cues::is_mitigating(&s.norm)
                     && !s.norm.starts_with("can you")
                     && (addressed || may_command)
                     && !has(&cues::COMPLETION, &s.norm)
@@ -427,12 +356,12 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
                 }
                 if imperative
                     && (s.norm.starts_with("let's") || s.norm.contains(", let's"))
-                    && is_mitigating(&s.norm)
+                    && cues::is_mitigating(&s.norm)
                 {
                     chosen = Some((i, false));
                     break;
                 }
-                if inner_lets(s) && is_mitigating(&s.norm) && !s.question {
+                if inner_lets(s) && cues::is_mitigating(&s.norm) && !s.question {
                     chosen = Some((i, false));
                     break;
                 }
@@ -448,7 +377,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
             .filter(|&k| k >= cue || explicit)
             .find(|&k| {
                 imperative_at(&ctx.sents[k], &ctx.names).is_some()
-                    && is_mitigating(&ctx.sents[k].norm)
+                    && cues::is_mitigating(&ctx.sents[k].norm)
             })
             .or_else(|| {
                 sents
@@ -471,7 +400,9 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
         let mut decision_text = clean_decision(&ctx.sents[main].text);
         // "Let's go with the flag. Omar, turn off the flag.": the choice and its instruction.
         if explicit && main == cue {
-            if let Some(d) = directive.filter(|&d| d != cue && is_mitigating(&ctx.sents[d].norm)) {
+            if let Some(d) =
+                directive.filter(|&d| d != cue && cues::is_mitigating(&ctx.sents[d].norm))
+            {
                 decision_text = format!("{decision_text}: {}", clean_decision(&ctx.sents[d].text));
             }
         }
@@ -488,22 +419,12 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
         };
         let comms_verb = imperative_at(&ctx.sents[main], &ctx.names)
             .and_then(|k| ctx.sents[main].toks.get(k))
-            .is_some_and(|t| {
-                matches!(
-                    t.lower.as_str(),
-                    "post"
-                        | "tell"
-                        | "send"
-                        | "update"
-                        | "email"
-                        | "publish"
-                        | "notify"
-                        | "announce"
-                )
-            });
+            .is_some_and(|t| lexicon::list("decisions.comms_verb").has(&t.lower));
         let mitigating = !comms_verb
             && sents.iter().any(|&k| {
-                k >= cue.min(main) && is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question
+                k >= cue.min(main)
+                    && cues::is_mitigating(&ctx.sents[k].norm)
+                    && !ctx.sents[k].question
             })
             && recovered_at.is_none_or(|r| ctx.sents[main].offset_s < r);
         let assignee = people::addressed(&ctx.sents[main], &ctx.names)

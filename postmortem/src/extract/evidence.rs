@@ -4,17 +4,9 @@
 //! log queries, status pages read, feature flags and config keys.
 
 use super::context::{Ctx, Sentence};
+use super::lexicon;
 use crate::record::{Evidence, EvidenceKind};
 use crate::text::{Num, Sep, Token};
-
-/// Acronyms that are never ticket projects.
-const NOT_TICKET: &[&str] = &[
-    "API", "UTC", "EU", "US", "USA", "UK", "CPU", "CI", "CD", "ID", "PR", "MR", "DB", "SEV", "SLA",
-    "SLO", "SLI", "AWS", "GCP", "DNS", "TLS", "SSL", "HTTP", "HTTPS", "URL", "IP", "QA", "APAC",
-    "EMEA", "AM", "PM", "GMT", "RPS", "QPS", "P", "IC", "SRE", "ETA", "OK", "TV", "AZ", "VPN",
-    "RAM", "GB", "MB", "TB", "KB", "MS", "ACV", "ARR", "NPS", "P99", "P95", "P50", "SHA", "UTF",
-    "ISO", "COVID", "IPV", "TOP", "PAGE", "ERROR", "PORT",
-];
 
 /// One piece of evidence found in a sentence (before de-duplication).
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +70,7 @@ fn id_at(toks: &[Token], j: usize) -> Option<(String, usize)> {
 
 fn deploy(toks: &[Token], out: &mut Vec<Found>) {
     for i in 0..toks.len() {
-        if !matches!(low(toks, i), "deploy" | "deployment" | "deploys") {
+        if !lexicon::list("evidence.deploy_word").has(low(toks, i)) {
             continue;
         }
         let mut j = i + 1;
@@ -124,10 +116,8 @@ fn release(toks: &[Token], out: &mut Vec<Found>) {
         let Some(n) = t.num_ref() else { continue };
         let prev = if i > 0 { low(toks, i - 1) } else { "" };
         let prev2 = if i > 1 { low(toks, i - 2) } else { "" };
-        let keyword = matches!(
-            prev,
-            "release" | "version" | "build" | "v" | "tag" | "releases" | "released"
-        ) || (prev == "to" && matches!(prev2, "back" | "release" | "version"))
+        let keyword = lexicon::list("evidence.release_word").has(prev)
+            || (prev == "to" && matches!(prev2, "back" | "release" | "version"))
             || (prev == "back" && matches!(prev2, "roll" | "rolling" | "rolled"));
         // "ISD 7.7.41": dots after an id's letters are whisper's, not a version's.
         let id_letters = i > 0
@@ -137,18 +127,7 @@ fn release(toks: &[Token], out: &mut Vec<Found>) {
         let dotted = n.seps.iter().filter(|s| **s == Sep::Point).count() >= 2 && !id_letters;
         let pointy = n.seps.first() == Some(&Sep::Point) && n.groups.len() >= 2;
         let timeish = matches!(prev, "at" | "since" | "by" | "until" | "around");
-        let unit_after = matches!(
-            low(toks, i + 1),
-            "percent"
-                | "seconds"
-                | "milliseconds"
-                | "minutes"
-                | "hours"
-                | "million"
-                | "thousand"
-                | "x"
-                | "times"
-        );
+        let unit_after = lexicon::list("evidence.unit_word").has(low(toks, i + 1));
         if timeish || unit_after || n.plural || n.ordinal {
             continue;
         }
@@ -215,7 +194,7 @@ fn pull_request(toks: &[Token], out: &mut Vec<Found>) {
 
 fn commit(toks: &[Token], out: &mut Vec<Found>) {
     for i in 0..toks.len() {
-        if !matches!(low(toks, i), "commit" | "sha" | "hash" | "revision") {
+        if !lexicon::list("evidence.commit_word").has(low(toks, i)) {
             continue;
         }
         for j in i + 1..(i + 3).min(toks.len()) {
@@ -252,45 +231,13 @@ fn ticket(toks: &[Token], out: &mut Vec<Found>) {
         let caps = t.text.len() >= 2
             && t.text.len() <= 6
             && t.text.chars().all(|c| c.is_ascii_uppercase());
-        let cue_before = (i.saturating_sub(6)..i).any(|k| {
-            matches!(
-                low(toks, k),
-                "ticket"
-                    | "tickets"
-                    | "issue"
-                    | "jira"
-                    | "incident"
-                    | "case"
-                    | "filed"
-                    | "opened"
-                    | "raised"
-                    | "logged"
-            )
-        });
+        let cue_before = (i.saturating_sub(6)..i)
+            .any(|k| lexicon::list("evidence.ticket_word").has(low(toks, k)));
         let plain = t.text.len() >= 2
             && t.text.len() <= 5
             && cue_before
-            && !matches!(
-                t.lower.as_str(),
-                "is" | "was"
-                    | "the"
-                    | "number"
-                    | "at"
-                    | "in"
-                    | "of"
-                    | "to"
-                    | "and"
-                    | "now"
-                    | "ticket"
-                    | "issue"
-                    | "incident"
-                    | "case"
-                    | "from"
-                    | "are"
-                    | "came"
-                    | "as"
-            );
-        if !(caps || plain) || NOT_TICKET.contains(&upper.as_str()) {
+            && !lexicon::list("evidence.not_ticket_word").has(&t.lower);
+        if !(caps || plain) || lexicon::list("evidence.not_ticket").has(&upper) {
             continue;
         }
         let Some((d, end)) = id_at(toks, i + 1) else {
@@ -330,21 +277,16 @@ fn url(toks: &[Token], out: &mut Vec<Found>) {
     }
 }
 
-const NAME_STOP: &[&str] = &[
-    "the", "a", "an", "our", "my", "their", "your", "his", "her", "on", "up", "at", "i'm", "i've",
-    "got", "looking", "in", "from", "is", "with", "pull", "to", "of", "this", "that", "it", "and",
-    "i", "we", "we're", "you", "see", "check", "checking", "watching", "open", "opened", ",", ".",
-    "waiting", "still", "have", "has", "had", "on", "per", "for", "new", "main", "whole", "same",
-    "any", "every", "which", "what", "no", "but", "so", "then", "now", "just",
-];
-
 fn dashboard(toks: &[Token], out: &mut Vec<Found>) {
     for (i, t) in toks.iter().enumerate() {
         if !matches!(t.lower.as_str(), "dashboard" | "dashboards") {
             continue;
         }
         let mut a = i;
-        while a > 0 && i - a < 5 && toks[a - 1].is_word() && !NAME_STOP.contains(&low(toks, a - 1))
+        while a > 0
+            && i - a < 5
+            && toks[a - 1].is_word()
+            && !lexicon::list("evidence.dashboard_name_stop").has(low(toks, a - 1))
         {
             a -= 1;
         }
@@ -409,34 +351,8 @@ fn dashboard(toks: &[Token], out: &mut Vec<Found>) {
     }
 }
 
-const LOG_CUES: &[&str] = &[
-    "query i ran",
-    "queries i ran",
-    "ran a query",
-    "ran the query",
-    "ran this query",
-    "searched the",
-    "searched for",
-    "search the logs",
-    "searched the logs",
-    "log explorer",
-    "slow query log",
-    "query log",
-    "grep",
-    "grepped",
-    "filtered the logs",
-    "log query",
-    "log search",
-    "kibana",
-    "splunk",
-    "in the logs for",
-    "loki",
-    "logs insights",
-    "queried the",
-];
-
 fn log_query(s: &Sentence, next: Option<&Sentence>, out: &mut Vec<Found>) {
-    if !LOG_CUES.iter().any(|c| s.norm.contains(c)) {
+    if !lexicon::list("evidence.log_query").any_in(&s.norm) {
         return;
     }
     let mut value = s.text.trim().to_string();
@@ -469,21 +385,12 @@ fn status_page(s: &Sentence, out: &mut Vec<Found>) {
         return;
     };
     let rest = &n[p + 11..];
-    let reads = [
-        "shows",
-        "says",
-        "reports",
-        "lists",
-        "is showing",
-        "mentions",
-        "has an incident",
-        "confirms",
-        "is reporting",
-        "shows an",
-    ]
-    .iter()
-    .any(|c| rest.trim_start().starts_with(c) || rest.contains(&format!(" {c} ")));
-    let ours = ["post", "update", "put", "posting", "updating", "publish"]
+    let reads = lexicon::list("evidence.status_page_read")
+        .phrases
+        .iter()
+        .any(|c| rest.trim_start().starts_with(c) || rest.contains(&format!(" {c} ")));
+    let ours = lexicon::list("evidence.status_page_ours")
+        .phrases
         .iter()
         .any(|v| n[..p].contains(&format!("{v} ")));
     if reads && !ours {
@@ -504,11 +411,6 @@ fn status_page(s: &Sentence, out: &mut Vec<Found>) {
         });
     }
 }
-
-const FLAG_STOP: &[&str] = &[
-    "is", "was", "that", "which", "with", "for", "to", "and", "on", "off", "in", "at", "so", "but",
-    "were", "has", "had", "it", "enabled", "disabled", "turned", "flipped", "set", "because",
-];
 
 fn config(toks: &[Token], out: &mut Vec<Found>) {
     for i in 0..toks.len() {
@@ -545,7 +447,7 @@ fn config(toks: &[Token], out: &mut Vec<Found>) {
             while j < toks.len()
                 && j - s < 5
                 && (toks[j].is_word() || toks[j].num_ref().is_some())
-                && !FLAG_STOP.contains(&low(toks, j))
+                && !lexicon::list("evidence.flag_stop").has(low(toks, j))
             {
                 j += 1;
             }
@@ -573,28 +475,12 @@ fn config(toks: &[Token], out: &mut Vec<Found>) {
                 low(toks, i.wrapping_sub(1)),
                 "the" | "config" | "configuration" | "setting" | "a"
             )
-            && !matches!(
-                low(toks, i + 1),
-                "thing"
-                    | "point"
-                    | "question"
-                    | "issue"
-                    | "part"
-                    | "takeaway"
-                    | "is"
-                    | "was"
-                    | ","
-                    | "."
-            );
+            && !lexicon::list("evidence.not_key_after").has(low(toks, i + 1));
         let setting = matches!(l, "setting" | "parameter")
             && matches!(low(toks, i.wrapping_sub(1)), "the" | "config" | "a");
         if key || setting {
-            let secret = (i.saturating_sub(2)..i).any(|k| {
-                matches!(
-                    low(toks, k),
-                    "api" | "secret" | "access" | "private" | "ssh" | "signing"
-                )
-            });
+            let secret = (i.saturating_sub(2)..i)
+                .any(|k| lexicon::list("evidence.secret_word").has(low(toks, k)));
             if secret {
                 continue;
             }

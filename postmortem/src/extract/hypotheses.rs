@@ -4,6 +4,7 @@
 use super::context::{Ctx, Sentence};
 use super::cues::{self, has};
 use super::evidence;
+use super::lexicon;
 use crate::record::{Hypothesis, HypothesisStatus};
 
 /// Whether a sentence states a guess rather than a fact.
@@ -20,17 +21,7 @@ pub fn is_hypothesis(s: &Sentence, turn: &[&Sentence]) -> bool {
         return !has(&cues::CONFIRM, n);
     }
     if has(&cues::WEAK_HEDGE, n) {
-        let assertive = [
-            "i think i see",
-            "i think that's it",
-            "i think we're good",
-            "i think we are good",
-            "i think it's fixed",
-            "i think that's us",
-            "i think we found",
-        ]
-        .iter()
-        .any(|p| n.contains(p));
+        let assertive = lexicon::list("hypotheses.assertive").any_in(n);
         let turn_backed = turn.iter().any(|t| {
             has(&cues::CONFIRM, &t.norm)
                 || evidence::find(t, None).iter().any(|f| {
@@ -185,7 +176,7 @@ mod tests {
         ));
         assert!(!hyp("We need some kind of canary for config maybe."));
         assert!(!hyp("Any ideas?"));
-        assert!(!hyp("I think I see why. It's not the binary."));
+        assert!(!hyp("I think I found it, the cron ran twice."));
         let a = sent("I think that's us.");
         let b = sent("Pull request sixty one oh two changed the sort order.");
         assert!(!is_hypothesis(&a, &[&a, &b]));

@@ -4,57 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::context::{Ctx, Sentence};
+use super::lexicon;
 use crate::record::{EventKind, Impact, ImpactNumber, TimelineEvent};
 use crate::text::{clock, Token};
-
-const COUNT_NOUNS: &[&str] = &[
-    "tickets",
-    "customers",
-    "users",
-    "merchants",
-    "tenants",
-    "requests",
-    "orders",
-    "accounts",
-    "regions",
-    "complaints",
-    "escalations",
-    "calls",
-    "transactions",
-    "payments",
-    "sessions",
-    "shoppers",
-    "stores",
-    "sites",
-    "teams",
-    "clients",
-    "banks",
-];
-const METRICS: &[&str] = &[
-    "error rate",
-    "cache hit rate",
-    "hit rate",
-    "success rate",
-    "cpu",
-    "memory",
-    "disk",
-    "pool",
-    "availability",
-    "packet loss",
-    "traffic",
-    "throughput",
-    "saturation",
-    "utilization",
-];
-const NOT_IMPACT: &[&str] = &[
-    "build",
-    "done",
-    "complete",
-    "progress",
-    "migration",
-    "rollout",
-    "through",
-];
 
 fn low(t: &[Token], i: usize) -> &str {
     t.get(i).map(|x| x.lower.as_str()).unwrap_or("")
@@ -94,7 +46,7 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
         let window_before: Vec<&str> = (i.saturating_sub(6)..i).map(|k| low(t, k)).collect();
         let wb = window_before.join(" ");
         if next == "percent" {
-            if NOT_IMPACT.iter().any(|w| wb.contains(w)) {
+            if lexicon::list("impact.not_impact").any_in(&wb) {
                 continue;
             }
             let after: Vec<&str> = (i + 2..(i + 7).min(t.len())).map(|k| low(t, k)).collect();
@@ -123,7 +75,11 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
                         .trim_start_matches("our ")
                         .trim_start_matches("the ")
                 )
-            } else if let Some(m) = METRICS.iter().find(|m| wb.contains(*m)) {
+            } else if let Some(m) = lexicon::list("impact.metric")
+                .phrases
+                .iter()
+                .find(|m| wb.contains(m.as_str()))
+            {
                 m.to_string()
             } else if before.contains("error rate") {
                 "error rate".into()
@@ -134,12 +90,7 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
             continue;
         }
         if matches!(next, "milliseconds" | "ms" | "seconds" | "second") {
-            let latencyish = n.contains("p 9")
-                || n.contains("p 5")
-                || n.contains("latency")
-                || n.contains("average")
-                || n.contains("query")
-                || n.contains("response time");
+            let latencyish = lexicon::list("impact.latency_word").any_in(n);
             if !latencyish
                 || matches!(prev, "for" | "every" | "within" | "in" | "than")
                 || matches!(low(t, i + 2), "threshold" | "timeout")
@@ -174,9 +125,9 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
                 "pounds" => "GBP",
                 _ => "USD",
             };
-            let what = if n.contains("contract value") || n.contains("acv") {
+            let what = if lexicon::list("impact.contract_value").any_in(n) {
                 "annual contract value"
-            } else if n.contains("revenue") {
+            } else if lexicon::list("impact.revenue").any_in(n) {
                 "revenue"
             } else {
                 "money"
@@ -203,11 +154,14 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
         let mut adjs = Vec::new();
         if low(t, k) == "of" {
             k += 1;
-            while k < t.len() && k < i + 8 && !COUNT_NOUNS.contains(&low(t, k)) && !t[k].is_punct()
+            while k < t.len()
+                && k < i + 8
+                && !lexicon::list("impact.count_noun").has(low(t, k))
+                && !t[k].is_punct()
             {
                 k += 1;
             }
-            if COUNT_NOUNS.contains(&low(t, k)) {
+            if lexicon::list("impact.count_noun").has(low(t, k)) {
                 let noun = low(t, k).to_string();
                 out.push((format!("{noun} affected"), v, noun, said(t, i, k + 1)));
             }
@@ -216,7 +170,7 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
         while k < t.len()
             && k < i + 4
             && t[k].is_word()
-            && !COUNT_NOUNS.contains(&low(t, k))
+            && !lexicon::list("impact.count_noun").has(low(t, k))
             && !matches!(
                 low(t, k),
                 "and"
@@ -236,7 +190,9 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
             adjs.push(t[k].text.clone());
             k += 1;
         }
-        if COUNT_NOUNS.contains(&low(t, k)) && !num.groups.iter().any(|g| g.len() > 9) {
+        if lexicon::list("impact.count_noun").has(low(t, k))
+            && !num.groups.iter().any(|g| g.len() > 9)
+        {
             let noun = low(t, k).to_string();
             let what = if adjs.is_empty() {
                 noun.clone()

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use regex::Regex;
 
 use super::context::Ctx;
+use super::lexicon;
 use crate::text::dates;
 
 static SEV: LazyLock<Regex> = LazyLock::new(|| {
@@ -15,9 +16,7 @@ static SEV: LazyLock<Regex> = LazyLock::new(|| {
 static PRIORITY_SEV: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(priority|p) ?([0-4]) (incident|outage)\b").unwrap_or_else(|e| panic!("{e}"))
 });
-static REVIEW: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(postmortem|post-mortem|post mortem|retro|retrospective|incident review|review meeting|hotwash)\b").unwrap_or_else(|e| panic!("{e}"))
-});
+static REVIEW: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%meta.review%)\b"));
 static NEXT_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(next update|update (again )?(within|in)|update you (within|in))\b.*?\b(?P<n>\d+) (?P<unit>minutes|mins|hours?)\b").unwrap_or_else(|e| panic!("{e}"))
 });
@@ -33,33 +32,22 @@ pub fn severity(ctx: &Ctx) -> Option<String> {
     })
 }
 
-const SYSTEM_KINDS: &[&str] = &[
-    "service", "api", "database", "db", "gateway", "cluster", "queue", "cache", "page", "pipeline",
-    "frontend", "backend", "cdn", "store", "worker", "workers", "app", "website", "site",
-];
-const NOT_SYSTEM: &[&str] = &[
-    "out", "against", "got", "from", "look", "looking", "using", "did", "ship", "we", "i", "you",
-    "at", "is", "was", "with", "into", "onto", "have", "has", "had", "to", "on", "in", "of", "for",
-    "and", "the", "a", "an", "our", "their", "this", "that", "my", "your", "its", "canary", "new",
-    "same", "status", "any", "every", "whole", "entire", "main", "primary", "it's", "behind", "by",
-    "hitting", "reach", "about", "slow", "broken", "down", "up", "whole", "config", "each", "no",
-];
-
 /// Systems named as affected, most mentioned first.
 pub fn systems(ctx: &Ctx) -> Vec<String> {
+    let kinds = lexicon::list("meta.system_kind");
+    let not_system = lexicon::list("meta.not_system");
     let mut counts: Vec<(String, usize, usize)> = Vec::new();
     for (i, s) in ctx.sents.iter().enumerate() {
         let mut found: Vec<String> = Vec::new();
         let t = &s.toks;
         for k in 0..t.len() {
-            if !SYSTEM_KINDS.contains(&t[k].lower.as_str()) {
+            if !kinds.has(&t[k].lower) {
                 continue;
             }
             if t[k].lower == "page"
-                && !matches!(
-                    k.checked_sub(1).map(|j| t[j].lower.as_str()),
-                    Some("history") | Some("checkout") | Some("login") | Some("search")
-                )
+                && !k
+                    .checked_sub(1)
+                    .is_some_and(|j| lexicon::list("meta.page_kind").has(&t[j].lower))
             {
                 continue;
             }
@@ -71,7 +59,7 @@ pub fn systems(ctx: &Ctx) -> Vec<String> {
                     .text
                     .chars()
                     .all(|c| c.is_alphanumeric() || c == '-')
-                && !NOT_SYSTEM.contains(&t[a - 1].lower.as_str())
+                && !not_system.has(&t[a - 1].lower)
                 && super::people::name_at(&t[a - 1], &ctx.names).is_none()
             {
                 a -= 1;
@@ -100,7 +88,7 @@ pub fn systems(ctx: &Ctx) -> Vec<String> {
                     .next()
                     .unwrap_or("")
                     .to_string();
-                if !name.is_empty() && !NOT_SYSTEM.contains(&name.as_str()) {
+                if !name.is_empty() && !not_system.has(&name) {
                     found.push(name);
                 }
             }

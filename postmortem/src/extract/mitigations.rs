@@ -4,147 +4,26 @@
 //! comes from what was said after it ("Rollback is complete. Error rate is
 //! dropping" / "Scale out's done, but p99 hasn't moved").
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::context::{Ctx, Sentence};
 use super::cues::{self, has};
 use super::decisions;
+use super::execution::is_execution;
+use super::lexicon;
 use crate::record::Mitigation;
 
-static METRIC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"\b(error rate|errors|latency|p \d+|timeouts|\d+s|5\d\d|4\d\d|cpu|queue|backlog|success rate|traffic|requests)\b").unwrap_or_else(|e| panic!("{e}"))
-});
-
-static STARTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"\b(started|is starting|kicked off|in progress|underway|under way|is running now|going now|is rolling)( now)? ?[.!]?$")
-        .unwrap_or_else(|e| panic!("{e}"))
-});
-
-const NOT_GERUND: &[&str] = &[
-    "nothing",
-    "something",
-    "anything",
-    "everything",
-    "thing",
-    "morning",
-    "evening",
-    "string",
-    "during",
-    "ring",
-    "king",
-    "bring",
-    "sing",
-    "wing",
-    "ceiling",
-    "ping",
-    "anyting",
-];
-
-/// Whether a sentence starts doing something now ("Rolling back now", "Pushing it", "On it").
-pub fn is_execution(s: &Sentence) -> bool {
-    let words: Vec<&str> = s
-        .toks
-        .iter()
-        .filter(|t| !t.is_punct())
-        .map(|t| t.lower.as_str())
-        .collect();
-    let mut i = 0;
-    while i < words.len()
-        && matches!(
-            words[i],
-            "sure"
-                | "okay"
-                | "ok"
-                | "yep"
-                | "yes"
-                | "yeah"
-                | "alright"
-                | "right"
-                | "copy"
-                | "roger"
-                | "got"
-                | "it"
-                | "will"
-                | "do"
-                | "on"
-                | "and"
-        )
-    {
-        if words[i] == "on" && words.get(i + 1) == Some(&"it") {
-            return true;
-        }
-        i += 1;
-    }
-    let Some(w) = words.get(i) else { return false };
-    // "Rollback started", "failover is in progress".
-    if STARTED.is_match(&s.norm) && !s.question {
-        return true;
-    }
-    if matches!(*w, "i'm" | "we're") {
-        return words
-            .get(i + 1)
-            .is_some_and(|v| v.ends_with("ing") && !NOT_GERUND.contains(v))
-            && (s.norm.contains(" now") || has(&cues::MITIGATION_VERB, &s.norm));
-    }
-    w.ends_with("ing")
-        && w.len() > 4
-        && !NOT_GERUND.contains(w)
-        && !s.question
-        && !gerund_subject(&words[i..])
-        && (s.norm.contains("now")
-            || has(&cues::MITIGATION_VERB, &s.norm)
-            || words.len() <= 3
-            || words
-                .get(i + 1)
-                .is_some_and(|n| matches!(*n, "it" | "that" | "the")))
-        && !has(&cues::NEGATIVE, &s.norm)
-        && !has(&cues::COMPLETION, &s.norm)
-}
-
-/// Whether a leading gerund is the subject of a verb that follows ("Rolling
-/// back is not great", "Restarting it would take an hour"): talk about the
-/// action, not doing it.
-fn gerund_subject(words: &[&str]) -> bool {
-    words.iter().skip(1).take(4).any(|w| {
-        matches!(
-            *w,
-            "is" | "isn't"
-                | "was"
-                | "wasn't"
-                | "would"
-                | "wouldn't"
-                | "will"
-                | "won't"
-                | "could"
-                | "might"
-                | "should"
-                | "didn't"
-                | "doesn't"
-                | "won"
-                | "has"
-                | "hasn't"
-                | "takes"
-                | "means"
-        )
-    })
-}
+static METRIC: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%mitigations.metric%)\b"));
 
 /// A sentence that only acknowledges ("Sure.", "Okay.").
 fn bare_ack(s: &Sentence) -> bool {
-    s.toks.iter().filter(|t| !t.is_punct()).all(|t| {
-        matches!(
-            t.lower.as_str(),
-            "sure"
-                | "okay"
-                | "ok"
-                | "yep"
-                | "yes"
-                | "yeah"
-                | "alright"
-                | "copy"
-                | "roger"
-                | "will"
-                | "do"
-        )
-    })
+    let ack = lexicon::list("mitigations.bare_ack");
+    s.toks
+        .iter()
+        .filter(|t| !t.is_punct())
+        .all(|t| ack.has(&t.lower))
 }
 
 /// The first real sentence of a turn (skipping a bare "Sure.").
@@ -176,8 +55,8 @@ fn what_of(text: &str) -> String {
     if let Some(p) = t.find(", because").or_else(|| t.find(" because ")) {
         t.truncate(p);
     }
-    for p in ["Decision:", "Yes,", "Yes.", "Okay,", "Sure.", "Sure,"] {
-        if let Some(r) = t.strip_prefix(p) {
+    for p in &lexicon::list("mitigations.what_prefix").phrases {
+        if let Some(r) = t.strip_prefix(p.as_str()) {
             t = r.trim().to_string();
         }
     }
@@ -211,11 +90,11 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
             None => (d.sent, d.assignee.clone().or(d.decision.who.clone())),
         };
         // The instruction sentence that changes the system names the attempt.
-        let what_sent = if decisions::is_mitigating(&ctx.sents[d.sent].norm) {
+        let what_sent = if cues::is_mitigating(&ctx.sents[d.sent].norm) {
             d.sent
         } else {
             ctx.sentences_of_turn(ctx.turn[ctx.sents[d.sent].utt])
-                .find(|&k| decisions::is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question)
+                .find(|&k| cues::is_mitigating(&ctx.sents[k].norm) && !ctx.sents[k].question)
                 .unwrap_or(d.sent)
         };
         let mut what = what_of(&ctx.sents[what_sent].text);
@@ -410,43 +289,5 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
                 m.result_sent = Some(j);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::text::{normalise, tokenize};
-
-    fn sent(text: &str) -> Sentence {
-        let toks = tokenize(text);
-        Sentence {
-            utt: 0,
-            pos: 0,
-            norm: normalise(&toks),
-            question: text.ends_with('?'),
-            text: text.into(),
-            toks,
-            offset_s: 0.0,
-        }
-    }
-
-    #[test]
-    fn executions() {
-        assert!(is_execution(&sent("Rolling back now.")));
-        assert!(is_execution(&sent("Starting the failover now.")));
-        assert!(is_execution(&sent("Pushing it.")));
-        assert!(is_execution(&sent("Okay, restarting the workers.")));
-        assert!(is_execution(&sent("On it.")));
-        assert!(is_execution(&sent("I'm draining the node now.")));
-        assert!(!is_execution(&sent("Okay, Fergus is sharing his screen.")));
-        assert!(!is_execution(&sent("Nothing changed.")));
-        assert!(!is_execution(&sent("Rolling back the binary didn't help.")));
-        assert!(!is_execution(&sent("Still waiting on the dashboard.")));
-        assert!(!is_execution(&sent("Rolling back is great either.")));
-        assert!(!is_execution(&sent("Restarting it would take an hour.")));
-        assert!(is_execution(&sent(
-            "Starting it now, create index on orders,"
-        )));
     }
 }

@@ -1,14 +1,23 @@
 //! Extraction: from a [`Call`] to an [`IncidentRecord`]. Deterministic and
 //! explainable — each extractor is a set of cue phrases over normalised
-//! sentences, and every line it produces cites the utterances it read.
+//! sentences, and every line it produces cites the utterances it read. The
+//! phrases are data, `postmortem/lexicon/*.toml` (see [`lexicon`]).
+//!
+//! Modules depend on each other one way only: `context`, `lexicon` and
+//! `cues` underneath; `people`, `evidence` and `execution` on those;
+//! `decisions` on `people` and `execution`; `mitigations` on `decisions`;
+//! `actions`, `hypotheses`, `timeline`, `impact`, `rca` and `meta` on what
+//! they read.
 
 pub mod actions;
 pub mod context;
 pub mod cues;
 pub mod decisions;
 pub mod evidence;
+pub mod execution;
 pub mod hypotheses;
 pub mod impact;
+pub mod lexicon;
 pub mod meta;
 pub mod mitigations;
 pub mod people;
@@ -233,11 +242,13 @@ fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
         });
     let recovered_any = timeline.iter().any(|e| e.kind == EventKind::Recovery);
     let monitoring = timeline.iter().any(|e| e.kind == EventKind::Monitoring);
-    let closing = ctx.sents.iter().rev().take(6).any(|s| {
-        s.norm.contains("closing the bridge")
-            || s.norm.contains("close the incident")
-            || s.norm.contains("resolving the incident")
-    });
+    let closing_words = lexicon::list("meta.closing");
+    let closing = ctx
+        .sents
+        .iter()
+        .rev()
+        .take(6)
+        .any(|s| closing_words.any_in(&s.norm));
     let status = match (recovered_any, monitoring, closing) {
         (true, _, true) => "resolved",
         (true, true, false) => "monitoring",

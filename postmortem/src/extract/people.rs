@@ -5,162 +5,17 @@
 use std::collections::HashMap;
 
 use super::context::Sentence;
+use super::cues;
+use super::lexicon;
 use crate::input::Call;
 use crate::text::Token;
-
-/// Capitalised words that start sentences or name teams, never people.
-const NOT_NAMES: &[&str] = &[
-    "i",
-    "okay",
-    "ok",
-    "yes",
-    "yeah",
-    "yep",
-    "no",
-    "nope",
-    "hi",
-    "hello",
-    "hey",
-    "thanks",
-    "thank",
-    "sorry",
-    "great",
-    "sure",
-    "so",
-    "the",
-    "this",
-    "that",
-    "it",
-    "we",
-    "they",
-    "he",
-    "she",
-    "you",
-    "support",
-    "engineering",
-    "database",
-    "ops",
-    "sre",
-    "security",
-    "payments",
-    "platform",
-    "infra",
-    "infrastructure",
-    "network",
-    "networking",
-    "product",
-    "sales",
-    "legal",
-    "finance",
-    "customer",
-    "customers",
-    "success",
-    "team",
-    "everyone",
-    "everybody",
-    "all",
-    "folks",
-    "here",
-    "just",
-    "now",
-    "well",
-    "right",
-    "alright",
-    "good",
-    "morning",
-    "afternoon",
-    "evening",
-    "again",
-    "still",
-    "also",
-    "and",
-    "but",
-    "or",
-    "what",
-    "who",
-    "how",
-    "when",
-    "where",
-    "why",
-    "not",
-    "one",
-    "someone",
-    "anyone",
-    "nobody",
-    "decision",
-    "action",
-    "item",
-    "confirmed",
-    "release",
-    "deploy",
-    "rollback",
-    "ticket",
-    "incident",
-    "commander",
-    "on-call",
-    "oncall",
-    "eu",
-    "us",
-    "api",
-    "utc",
-    "ci",
-    "cpu",
-    "id",
-    "pr",
-    "sev",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "let's",
-    "lets",
-    "please",
-    "got",
-    "agreed",
-    "perfect",
-    "cool",
-    "fine",
-    "quick",
-    "quickly",
-    "status",
-    "page",
-    "gateway",
-    "checkout",
-    "orders",
-    "order",
-    "redis",
-    "postgres",
-    "kafka",
-    "slack",
-    "zoom",
-    "jira",
-    "linear",
-    "go",
-    "ahead",
-    "done",
-    "there",
-    "same",
-    "me",
-    "both",
-    "also",
-    "today",
-    "tomorrow",
-    "tonight",
-    "bridge",
-    "call",
-    "dev",
-    "devs",
-];
 
 fn not_name(lower: &str, known: &[String]) -> bool {
     // A word someone is actually called wins over the stop list ("Dev").
     if known.iter().any(|k| k.eq_ignore_ascii_case(lower)) {
         return false;
     }
-    NOT_NAMES.contains(&lower)
+    lexicon::list("people.not_name").has(lower)
 }
 
 /// Whether a token could be a person's name (capitalised, not a common word).
@@ -189,23 +44,11 @@ pub fn self_intro(s: &Sentence, known: &[String]) -> Option<(String, Option<Stri
         // "NAME here", "NAME speaking", "NAME from support"
         let before_marker = matches!(w.get(i + 1), Some(&"here") | Some(&"speaking"))
             || (w.get(i + 1) == Some(&"from") && i <= 3);
+        let greeting = lexicon::list("people.greeting");
         let at_start = i == 0
-            || t[..i].iter().all(|x| {
-                x.is_punct()
-                    || matches!(
-                        x.lower.as_str(),
-                        "hi" | "hey"
-                            | "hello"
-                            | "okay"
-                            | "ok"
-                            | "yes"
-                            | "yeah"
-                            | "sorry"
-                            | "and"
-                            | "all"
-                            | "everyone"
-                    )
-            });
+            || t[..i]
+                .iter()
+                .all(|x| x.is_punct() || greeting.has(&x.lower));
         if before_marker && at_start && name_like(&t[i], known) {
             return Some((t[i].text.clone(), role));
         }
@@ -214,14 +57,9 @@ pub fn self_intro(s: &Sentence, known: &[String]) -> Option<(String, Option<Stri
 }
 
 fn intro_role(norm: &str) -> Option<String> {
-    if norm.contains("incident commander") || norm.contains("i'm ic") || norm.contains("i'm the ic")
-    {
+    if lexicon::list("people.commander_intro").any_in(norm) {
         Some("Incident commander".into())
-    } else if norm.contains("i'm the on-call")
-        || norm.contains("i'm on call")
-        || norm.contains("i'm the on call")
-        || norm.contains("i'm on-call")
-    {
+    } else if lexicon::list("people.oncall_intro").any_in(norm) {
         Some("On-call".into())
     } else if let Some(p) = norm.find(" from ") {
         let rest = &norm[p + 6..];
@@ -242,23 +80,8 @@ fn intro_role(norm: &str) -> Option<String> {
 pub fn vocative(s: &Sentence, known: &[String]) -> Option<String> {
     let t = &s.toks;
     let mut i = 0;
-    while i < t.len()
-        && (t[i].is_punct()
-            || matches!(
-                t[i].lower.as_str(),
-                "yes"
-                    | "yeah"
-                    | "okay"
-                    | "ok"
-                    | "so"
-                    | "and"
-                    | "right"
-                    | "great"
-                    | "thanks"
-                    | "thank"
-                    | "you"
-            ))
-    {
+    let lead = lexicon::list("people.vocative_lead");
+    while i < t.len() && (t[i].is_punct() || lead.has(&t[i].lower)) {
         i += 1;
     }
     let name = t.get(i)?;
@@ -266,43 +89,15 @@ pub fn vocative(s: &Sentence, known: &[String]) -> Option<String> {
         return None;
     }
     let next = t.get(i + 2)?.lower.as_str();
-    let asks = matches!(
-        next,
-        "can"
-            | "could"
-            | "would"
-            | "will"
-            | "please"
-            | "how"
-            | "what"
-            | "when"
-            | "where"
-            | "do"
-            | "did"
-            | "are"
-            | "is"
-            | "you"
-            | "go"
-            | "keep"
-            | "pull"
-            | "check"
-            | "look"
-    ) || super::decisions::IMPERATIVE.contains(&next);
+    let asks = lexicon::list("people.vocative_ask").has(next) || cues::imperative(next);
     asks.then(|| name.text.clone())
 }
 
 /// Whether the sentence's speaker takes the commander role.
 pub fn takes_command(s: &Sentence) -> bool {
     let n = &s.norm;
-    (n.contains("incident commander")
-        && (n.contains("i'm")
-            || n.contains("i am")
-            || n.contains("i'll be")
-            || n.contains("i will be")))
-        || n.contains("i'll run this")
-        || n.contains("i'll take ic")
-        || n.contains("i'm ic")
-        || n.contains("i'm the ic")
+    (n.contains("incident commander") && lexicon::list("people.self_reference").any_in(n))
+        || lexicon::list("people.take_command").any_in(n)
 }
 
 /// Resolved speakers: a display name per utterance, the known names, the commander.
@@ -500,7 +295,7 @@ pub fn unpunctuated_request(t: &[Token], i: usize) -> bool {
     match w(i) {
         "can" | "could" | "would" | "will" => w(i + 1) == "you",
         "please" => true,
-        v => super::decisions::IMPERATIVE.contains(&v) && !matches!(v, "back" | "do" | "don't"),
+        v => cues::imperative(v) && !matches!(v, "back" | "do" | "don't"),
     }
 }
 
@@ -513,10 +308,7 @@ pub fn addressed(s: &Sentence, names: &[String]) -> Option<(usize, String)> {
         };
         let before_ok = i == 0
             || t[i - 1].is_punct()
-            || matches!(
-                t[i - 1].lower.as_str(),
-                "yes" | "okay" | "ok" | "so" | "and" | "right" | "great"
-            );
+            || lexicon::list("people.address_lead").has(&t[i - 1].lower);
         let after_comma = t
             .get(i + 1)
             .is_some_and(|x| x.lower == "," || x.lower == ":");

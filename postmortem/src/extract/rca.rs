@@ -8,39 +8,18 @@ use regex::Regex;
 
 use super::context::{Ctx, Sentence};
 use super::evidence;
+use super::lexicon;
 use crate::record::{
     ActionItem, Category, EvidenceKind, Finding, Hypothesis, HypothesisStatus, Mitigation, Rca,
 };
 
-fn re(p: &str) -> Regex {
-    Regex::new(p).unwrap_or_else(|e| panic!("bad rca pattern {p}: {e}"))
-}
-
-static TRIGGER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(was the trigger|is the trigger|that was the trigger|root cause|the cause is|the cause was|caused by|that's what caused|triggered by|that's what broke)\b",
-    )
-});
-static CHANGE_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(changed|lowered|raised|removed|dropped|added|lost|switched|broke|deleted|disabled|enabled|renamed|reduced|increased)\b",
-    )
-});
-static FACTOR: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b((we )?(also )?(had|have) no|there('s| is| was) no|we don't have|we didn't have|no canary|only alert on|alert is on the average|never fired|nothing paged|didn't page|no alert|made (it|things) worse|onto disk|gets (a bit )?worse every|goes first|without (a |an |the )?(canary|test|review|index|alert)|fell back to|count as the client's problem)\b",
-    )
-});
-static DETECTION_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(nothing paged|never fired|no alert|didn't alert|didn't page|before any of our alerts|alert is on the average|only alert on|noticed before|spotted something before|nobody was paged|no one was paged)\b",
-    )
-});
-static PREVENTION_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(no canary|no validation|no check|no test|no review|skips review|without review|nothing on|no index|had no|have no|there's no|wasn't caught|not caught)\b",
-    )
-});
+static TRIGGER: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%rca.trigger%)\b"));
+static CHANGE_VERB: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%rca.change_verb%)\b"));
+static FACTOR: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%rca.factor%)\b"));
+static DETECTION_GAP: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%rca.detection_gap%)\b"));
+static PREVENTION_GAP: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%rca.prevention_gap%)\b"));
 
 fn finding(ctx: &Ctx, s: &Sentence) -> Finding {
     Finding {

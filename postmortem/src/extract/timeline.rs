@@ -8,67 +8,23 @@ use regex::Regex;
 
 use super::context::{Ctx, Sentence};
 use super::cues::{self, has};
+use super::lexicon;
 use crate::record::{EventKind, Status, TimelineEvent};
 
-fn re(p: &str) -> Regex {
-    Regex::new(p).unwrap_or_else(|e| panic!("bad timeline pattern {p}: {e}"))
-}
-
-static DECLARATION: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(declar(e|ing|ed)|open(ing)? this as|this is a sev|calling (this|it) a sev|rais(e|ing) (this|it) to|upgrad(e|ing) (this|it) to|kick(ing)? off the incident|major incident)\b",
-    )
-});
-static DETECTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(alert (fired|went off|triggered|is firing|paged)|alarm (fired|went off)|got paged|we got paged|paged (me|us)|customers? (are |were )?(reporting|complaining|escalating|saying)|escalating|we're at \d+ tickets|\d+ tickets|tickets (about|from)|reports of|started (getting|seeing)|noticed|merchants saying|can't load|cannot load)\b",
-    )
-});
-static ESCALATION: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(escalat(e|ing|ed)|pull(ing|ed)? in|pull us in|page (the|in)|paging (the|in)|bring(ing)? in|loop(ing)? in|called me directly|get .* on the bridge)\b",
-    )
-});
-static CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(went out|go out|shipped|ship(ped)? \w+ to|deployed|rolled out|merged|released|we did ship|config change|was changed|pushed out)\b",
-    )
-});
-static TRIAGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(confirmed|logs show|dashboard|i see|i can see|we can see|error rate|p \d+|latency|cpu|is at|are at|it's only|only \w+ tenants|searched|query|that explains|that's it|the cause|i've got something|hit rate|looks healthy|don't think it's|not the|it's not|spread evenly|grouped by|pointing at|traced|found)\b",
-    )
-});
-static COMMS: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(status page (update|post)|post (a|on the|to the) status page|status page update|tell (them|customers|merchants|the agents)|targeted email|email (to )?the|send(ing)? (that|it|this|an? \w+) to the (agents|customers|merchants|tenants)|update the agents|all clear|macro for|customer update|holding statement|in writing|send an? (update|email|notice)|notify (customers|the))\b",
-    )
-});
-static HANDOFF: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(taking over|take over|picking up from|handing (it )?over|hand(ing)? off|handoff|hand-off|summary for|catch me up|i've got it from here|i'll drop off|shift change)\b",
-    )
-});
-static RECOVERY: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(recovery confirmed|confirm(ed)? recovery|calling (it )?(recovery|recovered|mitigated|resolved)|calling recovery|we've recovered|fully recovered|back to normal|which is our normal|is our normal|back down to|can load \w+ again|working again|mitigated at|resolved at|recovered at|back to baseline|back at baseline|service is restored|fully restored)\b",
-    )
-});
-static MONITORING: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(keep monitoring|monitor (it )?for|watch (it )?for|keep an eye|watching it for|let's watch|monitoring for)\b",
-    )
-});
-static CUSTOMER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(customers?|users?|merchants?|tenants?|clients?|banks?|status page|public|publicly|agents can|shoppers|buyers)\b",
-    )
-});
-static SYMPTOM: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(error rate|errors|latency|p \d+|slow|slower|timeout|times out|timing out|5\d\d|4\d\d|down|outage|can't|cannot|unable|failing|failed)\b",
-    )
-});
+static DECLARATION: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%timeline.declaration%)\b"));
+static DETECTION: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%timeline.detection%)\b"));
+static ESCALATION: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%timeline.escalation%)\b"));
+static CHANGE: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%timeline.change%)\b"));
+static TRIAGE: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%timeline.triage%)\b"));
+static COMMS: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%timeline.comms%)\b"));
+static HANDOFF: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%timeline.handoff%)\b"));
+static RECOVERY: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%timeline.recovery%)\b"));
+static MONITORING: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%timeline.monitoring%)\b"));
+static CUSTOMER: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%timeline.customer%)\b"));
+static SYMPTOM: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%timeline.symptom%)\b"));
 
 /// Whether a sentence confirms recovery.
 pub fn is_recovery(s: &Sentence) -> bool {
@@ -106,13 +62,13 @@ fn kind_of(s: &Sentence, detected: bool) -> Option<EventKind> {
     if has(&MONITORING, n) {
         return Some(EventKind::Monitoring);
     }
-    if has(&ESCALATION, n) && !n.contains("support escalations") {
+    if has(&ESCALATION, n) {
         return Some(EventKind::Escalation);
     }
     if has(&CHANGE, n) {
         return Some(EventKind::Change);
     }
-    let planning = has(&cues::PROPOSAL, n) || n.contains(" will ") || n.contains("going to");
+    let planning = has(&cues::PROPOSAL, n) || lexicon::list("timeline.planning").any_in(n);
     if !planning && (has(&TRIAGE, n) || has(&cues::CONFIRM, n) || has(&cues::REFUTE, n)) {
         return Some(EventKind::Triage);
     }
@@ -144,15 +100,12 @@ pub fn extract(
         let n = &s.norm;
         let customer_visible = match kind {
             EventKind::Comms => {
-                has(&CUSTOMER, n) || n.contains("status page") || n.contains("tell them")
+                has(&CUSTOMER, n) || lexicon::list("timeline.customer_comms").any_in(n)
             }
             EventKind::Detection | EventKind::Triage | EventKind::Escalation => {
                 has(&CUSTOMER, n)
                     || (kind == EventKind::Detection && has(&SYMPTOM, n))
-                    || (has(&SYMPTOM, n)
-                        && (n.contains("error rate")
-                            || n.contains("p 99")
-                            || n.contains("latency")))
+                    || (has(&SYMPTOM, n) && lexicon::list("timeline.user_metric").any_in(n))
             }
             EventKind::Recovery => has(&CUSTOMER, n),
             _ => false,
