@@ -564,3 +564,61 @@ fn sigterm_during_postmortem_keeps_the_earlier_record() {
     let tr = read_json(&out.join("db-failover.transcript.json"));
     assert_eq!(tr["summary"]["stopped_early"], true, "{tr}");
 }
+
+/// A memory cgroup of `limit` bytes for this test, when the machine lets
+/// us make one (root, cgroup v1 or v2); its directory, removed on drop.
+struct MemoryCgroup(std::path::PathBuf);
+
+impl MemoryCgroup {
+    fn new(limit: u64) -> Option<Self> {
+        let name = format!("hotwash-test-{}", std::process::id());
+        for (root, file) in [
+            ("/sys/fs/cgroup/memory", "memory.limit_in_bytes"),
+            ("/sys/fs/cgroup", "memory.max"),
+        ] {
+            let dir = Path::new(root).join(&name);
+            if std::fs::create_dir(&dir).is_ok() {
+                if std::fs::write(dir.join(file), limit.to_string()).is_ok() {
+                    return Some(Self(dir));
+                }
+                let _ = std::fs::remove_dir(&dir);
+            }
+        }
+        None
+    }
+}
+
+impl Drop for MemoryCgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn workers_are_capped_by_the_memory_free() {
+    let Some(audio) = shared("real/librivox_sense_and_sensibility.wav") else {
+        return;
+    };
+    // ~230 MB a tiny.en worker: 500 MB holds one, not two.
+    let Some(cgroup) = MemoryCgroup::new(500 << 20) else {
+        eprintln!("skipping: cannot make a memory cgroup here (needs root and cgroupfs)");
+        return;
+    };
+    let script = format!(
+        "echo $$ > {}/cgroup.procs && exec \"$0\" \"$@\"",
+        cgroup.0.display()
+    );
+    let o = std::process::Command::new("sh")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_transcribe")])
+        .args(["--workers", "2", "--threads", "1", "-f", "json", s(&audio)])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("need more memory than is free; using 1"),
+        "no note on the lowered worker count: {err}"
+    );
+    assert!(!text_of(&transcript(&o)).is_empty());
+}

@@ -11,6 +11,7 @@ pub mod capture;
 pub mod error;
 pub mod format;
 pub mod guard;
+pub mod memory;
 pub mod pipeline;
 pub mod reorder;
 pub mod resample;

@@ -219,11 +219,18 @@ impl PipelineBuilder {
             ),
             (None, false) => default_split(cores),
         };
+        // Never more workers than the free memory holds.
+        let memory_cap = crate::memory::worker_cap(model.path());
+        let lowered = memory_cap
+            .filter(|&cap| cap < workers)
+            .map(|cap| (workers, cap));
+        let workers = lowered.map_or(workers, |(_, cap)| cap);
         let mut transcriber = self.transcriber;
         transcriber.threads = threads;
         Ok(Pipeline {
             model,
             workers,
+            lowered_for_memory: lowered,
             transcriber,
             vad: self.vad.unwrap_or(VadConfig::WebRtc { aggressiveness: 2 }),
             segmenter: self.segmenter.unwrap_or_default(),
@@ -252,6 +259,8 @@ pub fn default_split(cores: usize) -> (usize, usize) {
 pub struct Pipeline {
     model: Arc<Model>,
     workers: usize,
+    /// Workers asked for and started when the free memory held fewer.
+    lowered_for_memory: Option<(usize, usize)>,
     transcriber: TranscriberConfig,
     vad: VadConfig,
     segmenter: SegmenterConfig,
@@ -335,6 +344,12 @@ impl Pipeline {
     /// Workers and threads per worker in use.
     pub fn parallelism(&self) -> (usize, usize) {
         (self.workers, self.transcriber.threads)
+    }
+
+    /// `(asked, started)` when the free memory held fewer workers than the
+    /// settings asked for (see [`crate::memory`]).
+    pub fn lowered_for_memory(&self) -> Option<(usize, usize)> {
+        self.lowered_for_memory
     }
 
     /// Transcribes `tracks` and pushes utterances, in start-time order, into

@@ -336,7 +336,16 @@ pub fn build_pipeline_for(
     if let Some(t) = start_time {
         b = b.start_utc(t);
     }
-    Ok(b.build()?)
+    let pipeline = b.build()?;
+    if let (Some((asked, started)), false) = (pipeline.lowered_for_memory(), quiet) {
+        eprintln!(
+            "note: {asked} worker(s) need more memory than is free; using {started} (about {} MB each)",
+            hotwash_engine::memory::per_worker_bytes(
+                std::fs::metadata(pipeline.model().path()).map_or(0, |m| m.len())
+            ) >> 20
+        );
+    }
+    Ok(pipeline)
 }
 
 /// Workers × threads for the request, never more compute threads than the
