@@ -14,11 +14,33 @@ fn main() {
         eprintln!("speed: {e}");
         std::process::exit(1)
     });
-    let subjects = ["the checkout service", "error rates", "the primary database", "our queue"];
-    let verbs = ["is climbing again", "looks stable since the rollback", "went down at ten past", "needs a restart"];
-    let tails = ["", " and I'll keep an eye on it", " so let's page the on-call", ", can someone confirm on the dashboard?"];
+    let subjects = [
+        "the checkout service",
+        "error rates",
+        "the primary database",
+        "our queue",
+    ];
+    let verbs = [
+        "is climbing again",
+        "looks stable since the rollback",
+        "went down at ten past",
+        "needs a restart",
+    ];
+    let tails = [
+        "",
+        " and I'll keep an eye on it",
+        " so let's page the on-call",
+        ", can someone confirm on the dashboard?",
+    ];
     let texts: Vec<String> = (0..n)
-        .map(|i| format!("{} {}{}", subjects[i % 4], verbs[(i / 4) % 4], tails[(i / 16) % 4]))
+        .map(|i| {
+            format!(
+                "{} {}{}",
+                subjects[i % 4],
+                verbs[(i / 4) % 4],
+                tails[(i / 16) % 4]
+            )
+        })
         .collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     e.embed(&refs[..refs.len().min(8)]).unwrap();

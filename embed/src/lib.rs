@@ -153,7 +153,10 @@ impl SentenceEmbedder {
             .broadcast_mul(&m)
             .and_then(|t| t.sum(1))
             .map_err(run_err)?;
-        let counts = m.sum(1).and_then(|c| c.clamp(1e-9, f64::MAX)).map_err(run_err)?;
+        let counts = m
+            .sum(1)
+            .and_then(|c| c.clamp(1e-9, f64::MAX))
+            .map_err(run_err)?;
         let mean = summed.broadcast_div(&counts).map_err(run_err)?;
         let rows: Vec<Vec<f32>> = mean.to_vec2().map_err(run_err)?;
         Ok(rows
@@ -200,6 +203,9 @@ mod tests {
     fn a_missing_directory_names_the_file_and_the_fix() {
         let e = SentenceEmbedder::load(Path::new("/nonexistent/minilm")).unwrap_err();
         let s = e.to_string();
-        assert!(s.contains("model.safetensors") && s.contains("hotwash models fetch minilm"), "{s}");
+        assert!(
+            s.contains("model.safetensors") && s.contains("hotwash models fetch minilm"),
+            "{s}"
+        );
     }
 }

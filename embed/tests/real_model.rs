@@ -8,7 +8,9 @@ use hotwash_embed::{cosine, model_dir, SentenceEmbedder, DIM};
 fn store() -> Option<PathBuf> {
     let root = std::env::var_os("HOTWASH_MODELS")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/hotwash/models")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/hotwash/models"))
+        })?;
     let dir = model_dir(&root);
     dir.join("model.safetensors").is_file().then_some(dir)
 }

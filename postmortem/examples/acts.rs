@@ -14,7 +14,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hotwash_embed::SentenceEmbedder;
-use hotwash_postmortem::acts::{train_on, CueLabeller, Embed, EmbedCache, Thresholds, TrainConfig, MINILM};
+use hotwash_postmortem::acts::{
+    train_on, CueLabeller, Embed, EmbedCache, Thresholds, TrainConfig, MINILM,
+};
 use hotwash_postmortem::{eval, Extraction, Options};
 
 #[derive(Debug)]
@@ -53,7 +55,9 @@ fn main() {
             "--cache" => cache_file = it.next().map(PathBuf::from),
             "--write" => write = it.next().map(PathBuf::from),
             "--hold-out" => {
-                while let Some(id) = it.next_if(|v| !v.starts_with("--") && !std::path::Path::new(v).exists()) {
+                while let Some(id) =
+                    it.next_if(|v| !v.starts_with("--") && !std::path::Path::new(v).exists())
+                {
                     hold_out.push(id.clone());
                 }
             }
@@ -74,7 +78,11 @@ fn main() {
         Arc::new(EmbedCache::with_file(Arc::new(MiniLm(model)), &file))
     });
     let embedder: Option<Arc<dyn Embed>> = cache.clone().map(|c| c as Arc<dyn Embed>);
-    let label = if embedder.is_some() { "words+minilm" } else { "words" };
+    let label = if embedder.is_some() {
+        "words+minilm"
+    } else {
+        "words"
+    };
     let opts = Options {
         thresholds: Some(th),
         embedder: embedder.clone(),
@@ -87,8 +95,14 @@ fn main() {
         };
         let mut rows = eval::reference_rows(&cases, "rules", &rules).unwrap_or_else(|e| fail(&e));
         let started = std::time::Instant::now();
-        rows.extend(eval::cross_validate(&cases, &TrainConfig::default(), &opts).unwrap_or_else(|e| fail(&e)));
-        eprintln!("acts: leave-one-call-out ({label}) in {:.1} s", started.elapsed().as_secs_f64());
+        rows.extend(
+            eval::cross_validate(&cases, &TrainConfig::default(), &opts)
+                .unwrap_or_else(|e| fail(&e)),
+        );
+        eprintln!(
+            "acts: leave-one-call-out ({label}) in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         rows
     } else {
         let is_held = |id: &str| hold_out.iter().any(|h| id.starts_with(h.as_str()));
@@ -100,7 +114,11 @@ fn main() {
         if let Some(path) = &write {
             let text = serde_json::to_string(&head).unwrap_or_else(|e| fail(&e));
             std::fs::write(path, text).unwrap_or_else(|e| fail(&e));
-            eprintln!("acts: trained on {} calls; wrote {}", train.len(), path.display());
+            eprintln!(
+                "acts: trained on {} calls; wrote {}",
+                train.len(),
+                path.display()
+            );
         }
         let rules = Options {
             extraction: Extraction::Rules,
@@ -111,7 +129,10 @@ fn main() {
             head: Some(Arc::new(head)),
             ..opts
         };
-        rows.extend(eval::reference_rows(&held, &format!("held-aside {label}"), &opts).unwrap_or_else(|e| fail(&e)));
+        rows.extend(
+            eval::reference_rows(&held, &format!("held-aside {label}"), &opts)
+                .unwrap_or_else(|e| fail(&e)),
+        );
         rows
     };
     if let Some(c) = &cache {

@@ -114,7 +114,12 @@ pub fn featurize_with(
         let d = super::embed::EMBED_DIM;
         for (i, f) in out.iter_mut().enumerate() {
             let Some(cur) = e.get(i) else { continue };
-            f.0.extend(cur.iter().take(d).enumerate().map(|(k, &v)| ((DIM + k) as u32, v)));
+            f.0.extend(
+                cur.iter()
+                    .take(d)
+                    .enumerate()
+                    .map(|(k, &v)| ((DIM + k) as u32, v)),
+            );
             if let Some(prev) = i.checked_sub(1).and_then(|p| e.get(p)) {
                 f.0.extend(
                     prev.iter()
