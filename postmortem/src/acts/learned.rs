@@ -1,17 +1,29 @@
 //! The learned labeller: one logistic regression per act over the hashed
-//! features, trained from labelled utterances by [`LinearHead::train`]
-//! (`hotwash train acts`), stored as JSON, shipped in the crate.
+//! features (and, for a head trained with sentence embeddings, the
+//! [`DENSE`] embedding features after them), trained from labelled
+//! utterances by [`LinearHead::train`] (`hotwash train acts`), stored as
+//! JSON, shipped in the crate: `acts-head.json` (words only) and
+//! `acts-head-minilm.json` (words and all-MiniLM-L6-v2 embeddings).
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::features::{featurize, Features, DIM};
+use super::embed::{embed_call, Embed};
+use super::features::{featurize_with, Features, DENSE, DIM};
 use super::lexicon::CueLabeller;
 use super::{Act, ActScores, Example, Labeller};
 use crate::error::{Error, Result};
 use crate::input::Call;
 
-/// The head shipped with the crate (`postmortem/model/acts-head.json`).
+/// The words-only head shipped with the crate (`postmortem/model/acts-head.json`).
 const SHIPPED: &str = include_str!("../../model/acts-head.json");
+
+/// The head with sentence embeddings (`postmortem/model/acts-head-minilm.json`).
+const SHIPPED_MINILM: &str = include_str!("../../model/acts-head-minilm.json");
+
+/// The embedding model the shipped embedding head was trained on.
+pub const MINILM: &str = "all-MiniLM-L6-v2";
 
 /// How the head is trained.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,35 +52,59 @@ impl Default for TrainConfig {
     }
 }
 
-/// One logistic regression per act over [`DIM`] hashed features.
+/// One logistic regression per act over [`DIM`] hashed features, plus
+/// [`DENSE`] embedding features when `dense` is set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearHead {
-    /// Format tag.
+    /// Format tag ([`HEAD_FORMAT`]; [`HEAD_FORMAT_V1`] files are read too).
     pub format: String,
-    /// Feature width (must equal [`DIM`]).
+    /// Hashed feature width (must equal [`DIM`]).
     pub dim: usize,
+    /// Embedding features after the hashed ones: 0 or [`DENSE`] (absent in
+    /// version 1 files).
+    #[serde(default)]
+    pub dense: usize,
+    /// The sentence-embedding model the dense features come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding: Option<String>,
     /// Act names, in row order.
     pub acts: Vec<String>,
     /// One bias per act.
     pub bias: Vec<f32>,
-    /// Row-major weights, `acts.len() × dim`, rounded to 1e-4.
+    /// Row-major weights, `acts.len() × (dim + dense)`, rounded to 1e-4.
     pub weights: Vec<Vec<f32>>,
     /// What it was trained on (scenario ids) and how.
     pub trained_on: Vec<String>,
 }
 
-/// The format tag of head files.
-pub const HEAD_FORMAT: &str = "hotwash.acts-head/1";
+/// The format tag of head files written now.
+pub const HEAD_FORMAT: &str = "hotwash.acts-head/2";
+
+/// The first format (hashed features only, no `dense`), still read.
+pub const HEAD_FORMAT_V1: &str = "hotwash.acts-head/1";
 
 fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
 
 impl LinearHead {
-    /// Trains a head from labelled examples.
+    /// Trains a words-only head from labelled examples.
     pub fn train(examples: &[Example], cfg: &TrainConfig, trained_on: Vec<String>) -> LinearHead {
+        LinearHead::train_with(examples, cfg, trained_on, None)
+    }
+
+    /// Trains a head; with `embedding` (the model's name) the examples carry
+    /// the [`DENSE`] embedding features and the head reads them.
+    pub fn train_with(
+        examples: &[Example],
+        cfg: &TrainConfig,
+        trained_on: Vec<String>,
+        embedding: Option<&str>,
+    ) -> LinearHead {
         let k = Act::COUNT;
-        let mut w = vec![vec![0.0f32; DIM]; k];
+        let dense = if embedding.is_some() { DENSE } else { 0 };
+        let width = DIM + dense;
+        let mut w = vec![vec![0.0f32; width]; k];
         let mut b = vec![0.0f32; k];
         let n = examples.len().max(1) as f32;
         let pos_weight: Vec<f32> = (0..k)
@@ -100,13 +136,14 @@ impl LinearHead {
                         + ex.features
                             .0
                             .iter()
+                            .filter(|&&(j, _)| (j as usize) < width)
                             .map(|&(j, v)| w[a][j as usize] * v)
                             .sum::<f32>();
                     let y = if ex.labels[a] { 1.0 } else { 0.0 };
                     let weight = if ex.labels[a] { pos_weight[a] } else { 1.0 };
                     let g = (sigmoid(z) - y) * weight * rate;
                     b[a] -= g;
-                    for &(j, v) in &ex.features.0 {
+                    for &(j, v) in ex.features.0.iter().filter(|&&(j, _)| (j as usize) < width) {
                         let wj = &mut w[a][j as usize];
                         *wj -= g * v + cfg.l2 * *wj;
                     }
@@ -117,6 +154,8 @@ impl LinearHead {
         LinearHead {
             format: HEAD_FORMAT.into(),
             dim: DIM,
+            dense,
+            embedding: embedding.map(str::to_string),
             acts: Act::ALL.iter().map(|a| a.as_str().to_string()).collect(),
             bias: b.into_iter().map(round).collect(),
             weights: w
@@ -134,10 +173,18 @@ impl LinearHead {
             reason,
         };
         let h: LinearHead = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        if h.format != HEAD_FORMAT {
+        if h.format != HEAD_FORMAT && h.format != HEAD_FORMAT_V1 {
             return Err(bad(format!(
-                "format {:?}, expected {HEAD_FORMAT:?}",
+                "format {:?}, expected {HEAD_FORMAT:?} or {HEAD_FORMAT_V1:?}",
                 h.format
+            )));
+        }
+        if !(h.dense == 0 || h.dense == DENSE && h.embedding.is_some())
+            || (h.format == HEAD_FORMAT_V1 && h.dense != 0)
+        {
+            return Err(bad(format!(
+                "dense width {} (expected 0, or {DENSE} with an embedding model named)",
+                h.dense
             )));
         }
         if h.acts.is_empty() || h.acts.iter().any(|a| Act::parse(a).is_none()) {
@@ -146,16 +193,29 @@ impl LinearHead {
         if h.dim != DIM
             || h.weights.len() != h.acts.len()
             || h.bias.len() != h.acts.len()
-            || h.weights.iter().any(|r| r.len() != DIM)
+            || h.weights.iter().any(|r| r.len() != DIM + h.dense)
         {
-            return Err(bad(format!("shape does not match {} features", DIM)));
+            return Err(bad(format!(
+                "shape does not match {} features",
+                DIM + h.dense
+            )));
         }
         Ok(h)
     }
 
-    /// The head shipped with the crate.
+    /// The words-only head shipped with the crate.
     pub fn shipped() -> Result<LinearHead> {
         LinearHead::from_json("postmortem/model/acts-head.json", SHIPPED)
+    }
+
+    /// The shipped head that also reads all-MiniLM-L6-v2 embeddings.
+    pub fn shipped_minilm() -> Result<LinearHead> {
+        LinearHead::from_json("postmortem/model/acts-head-minilm.json", SHIPPED_MINILM)
+    }
+
+    /// Whether this head reads sentence embeddings.
+    pub fn needs_embeddings(&self) -> bool {
+        self.dense > 0
     }
 
     /// Scores of one utterance's features.
@@ -163,10 +223,11 @@ impl LinearHead {
         let mut s = ActScores::default();
         for (row, name) in self.acts.iter().enumerate() {
             let Some(a) = Act::parse(name) else { continue };
+            let w = &self.weights[row];
             let z = self.bias[row]
                 + f.0
                     .iter()
-                    .map(|&(j, v)| self.weights[row][j as usize] * v)
+                    .filter_map(|&(j, v)| w.get(j as usize).map(|wj| wj * v))
                     .sum::<f32>();
             s.set(a, sigmoid(z));
         }
@@ -174,30 +235,48 @@ impl LinearHead {
     }
 }
 
-/// The learned labeller: cue hits and words into the linear head.
+/// The learned labeller: cue hits, words and (for an embedding head) the
+/// sentence embeddings into the linear head.
 #[derive(Debug, Clone)]
 pub struct LearnedLabeller {
-    head: std::sync::Arc<LinearHead>,
+    head: Arc<LinearHead>,
     cues: CueLabeller,
+    embedder: Option<Arc<dyn Embed>>,
 }
 
 impl LearnedLabeller {
     /// A labeller from a head and the cue lexicon its features use.
-    pub fn new(head: std::sync::Arc<LinearHead>, cues: CueLabeller) -> Self {
-        LearnedLabeller { head, cues }
+    pub fn new(head: Arc<LinearHead>, cues: CueLabeller) -> Self {
+        LearnedLabeller {
+            head,
+            cues,
+            embedder: None,
+        }
+    }
+
+    /// Gives the labeller the embedder an embedding head reads. Without one
+    /// (or if it fails on a call) the dense features are left out, which
+    /// such a head was not trained for: use a words-only head then.
+    pub fn with_embedder(mut self, embedder: Option<Arc<dyn Embed>>) -> Self {
+        self.embedder = embedder;
+        self
     }
 
     /// The shipped head and lexicon.
     pub fn shipped() -> Result<Self> {
         Ok(LearnedLabeller::new(
-            std::sync::Arc::new(LinearHead::shipped()?),
+            Arc::new(LinearHead::shipped()?),
             CueLabeller::shipped()?,
         ))
     }
 
     /// Features of every utterance (what the head reads).
     pub fn features(&self, call: &Call) -> Vec<Features> {
-        featurize(call, &self.cues.hits(call))
+        let emb = match (&self.embedder, self.head.needs_embeddings()) {
+            (Some(e), true) => embed_call(call, e.as_ref()).ok(),
+            _ => None,
+        };
+        featurize_with(call, &self.cues.hits(call), emb.as_deref())
     }
 }
 
@@ -227,6 +306,35 @@ mod tests {
             assert!(h.acts.iter().any(|n| n == a.as_str()), "{a:?} missing");
         }
         assert!(!h.trained_on.is_empty());
+        assert!(!h.needs_embeddings());
+    }
+
+    #[test]
+    fn shipped_minilm_head_reads_embeddings_and_keeps_the_held_aside_calls_out() {
+        let h = LinearHead::shipped_minilm().unwrap();
+        assert_eq!(h.format, HEAD_FORMAT);
+        assert_eq!(h.dense, DENSE);
+        assert_eq!(h.embedding.as_deref(), Some(MINILM));
+        for held in ["dev-25", "dev-26", "dev-27", "own-09", "own-10"] {
+            assert!(!h.trained_on.iter().any(|t| t.starts_with(held)), "{held}");
+        }
+        assert_eq!(h.trained_on, LinearHead::shipped().unwrap().trained_on);
+    }
+
+    #[test]
+    fn a_version_1_head_with_dense_weights_is_refused() {
+        let mut h = LinearHead::shipped().unwrap();
+        h.format = HEAD_FORMAT_V1.into();
+        h.dense = DENSE;
+        h.embedding = Some(MINILM.into());
+        for r in &mut h.weights {
+            r.resize(DIM + DENSE, 0.0);
+        }
+        let text = serde_json::to_string(&h).unwrap();
+        assert!(LinearHead::from_json("x.json", &text).is_err());
+        h.format = HEAD_FORMAT.into();
+        let text = serde_json::to_string(&h).unwrap();
+        assert!(LinearHead::from_json("x.json", &text).is_ok());
     }
 
     #[test]

@@ -6,20 +6,24 @@
 //! - [`CueLabeller`]: phrase lists from `postmortem/lexicon/*.toml`, data
 //!   written from how people talk, each phrase with an example sentence;
 //! - [`LearnedLabeller`]: a linear head over hashed lexical features, the
-//!   cue hits and the neighbouring turns, trained from the corpus truth by
-//!   `hotwash train acts`;
+//!   cue hits and the neighbouring turns, and, when the caller passes an
+//!   [`Embed`] (all-MiniLM-L6-v2 in the `hotwash` binary), the sentence
+//!   embeddings of the utterance and the turn before; trained from the
+//!   corpus truth by `hotwash train acts`;
 //!
 //! and [`apply`] combines the labels with the rule extractors' record.
 
 mod combine;
+mod embed;
 mod features;
 mod learned;
 mod lexicon;
 mod training;
 
 pub use combine::{apply, Thresholds};
-pub use features::{featurize, Features, DIM};
-pub use learned::{LearnedLabeller, LinearHead, TrainConfig};
+pub use embed::{embed_call, Embed, EmbedCache, EMBED_DIM};
+pub use features::{featurize, featurize_with, Features, DENSE, DIM};
+pub use learned::{LearnedLabeller, LinearHead, TrainConfig, HEAD_FORMAT, HEAD_FORMAT_V1, MINILM};
 pub use lexicon::{CueLabeller, Lexicon, LexiconEntry};
 pub use training::{examples_from_case, train_on, truth_acts, Example};
 

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::features::{featurize, Features};
+use super::embed::{embed_call, Embed};
+use super::features::{featurize_with, Features};
 use super::lexicon::CueLabeller;
 use super::Act;
 use crate::error::Result;
@@ -91,11 +92,17 @@ pub fn truth_acts(scenario: &Value) -> HashMap<String, Vec<Act>> {
     m
 }
 
-/// Every turn of a scenario's reference transcript as a labelled example.
-pub fn examples_from_case(case: &Case, cues: &CueLabeller) -> Result<Vec<Example>> {
+/// Every turn of a scenario's reference transcript as a labelled example;
+/// with an embedder, the examples carry the embedding features too.
+pub fn examples_from_case(
+    case: &Case,
+    cues: &CueLabeller,
+    embedder: Option<&dyn Embed>,
+) -> Result<Vec<Example>> {
     let call = case.reference_call()?;
     let acts = truth_acts(&case.scenario_json);
-    let feats = featurize(&call, &cues.hits(&call));
+    let emb = embedder.map(|e| embed_call(&call, e)).transpose()?;
+    let feats = featurize_with(&call, &cues.hits(&call), emb.as_deref());
     Ok(call
         .utterances
         .iter()
@@ -114,16 +121,23 @@ pub fn examples_from_case(case: &Case, cues: &CueLabeller) -> Result<Vec<Example
         .collect())
 }
 
-/// Trains a head on the reference transcripts of some calls.
+/// Trains a head on the reference transcripts of some calls; with an
+/// embedder, a head that reads its embeddings too.
 pub fn train_on(
     cases: &[&Case],
     cues: &CueLabeller,
     cfg: &super::TrainConfig,
+    embedder: Option<&dyn Embed>,
 ) -> Result<super::LinearHead> {
     let mut examples = Vec::new();
     for c in cases {
-        examples.extend(examples_from_case(c, cues)?);
+        examples.extend(examples_from_case(c, cues, embedder)?);
     }
     let ids = cases.iter().map(|c| c.id.clone()).collect();
-    Ok(super::LinearHead::train(&examples, cfg, ids))
+    Ok(super::LinearHead::train_with(
+        &examples,
+        cfg,
+        ids,
+        embedder.map(|e| e.name()),
+    ))
 }

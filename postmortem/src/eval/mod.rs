@@ -294,7 +294,9 @@ pub fn reference_rows(cases: &[Case], source: &str, opts: &crate::Options) -> Re
 }
 
 /// Leave-one-call-out: each case is scored with a head trained on all the
-/// other cases, never on itself.
+/// other cases, never on itself (with `opts.embedder`, a head that reads
+/// its embeddings; wrap it in an [`crate::acts::EmbedCache`] so each
+/// utterance is embedded once).
 pub fn cross_validate(
     cases: &[Case],
     cfg: &crate::acts::TrainConfig,
@@ -309,7 +311,7 @@ pub fn cross_validate(
             .filter(|&(i, _)| i != k)
             .map(|(_, c)| c)
             .collect();
-        let head = crate::acts::train_on(&others, &cues, cfg)?;
+        let head = crate::acts::train_on(&others, &cues, cfg, opts.embedder.as_deref())?;
         let opts = crate::Options {
             extraction: crate::Extraction::Combined,
             head: Some(std::sync::Arc::new(head)),

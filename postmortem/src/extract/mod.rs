@@ -52,6 +52,10 @@ pub struct Options {
     /// The act head to use instead of the shipped one (cross-validation,
     /// a team's own training).
     pub head: Option<std::sync::Arc<crate::acts::LinearHead>>,
+    /// Sentence embeddings for the act head. With one, the shipped
+    /// embedding head (`acts-head-minilm.json`) is used unless `head` is
+    /// given; without one, the words-only head.
+    pub embedder: Option<std::sync::Arc<dyn crate::acts::Embed>>,
     /// Bars for combining rules and labels (default: the tuned ones).
     pub thresholds: Option<crate::acts::Thresholds>,
     /// Incident id (default `inc-YYYYMMDD-HHMM` from the start time).
@@ -94,20 +98,29 @@ pub fn build_record(call: &Call, opts: &Options) -> IncidentRecord {
 }
 
 /// The learned labeller of these options: the given head, else the shipped
-/// one (`None` only if the shipped files were damaged, which a test guards).
+/// embedding head when there is an embedder, else the shipped words-only
+/// one (`None` only if the shipped files were damaged, which a test
+/// guards). A head that reads embeddings is never used without an embedder.
 fn labeller(opts: &Options) -> Option<crate::acts::LearnedLabeller> {
     use crate::acts::{CueLabeller, LearnedLabeller, LinearHead};
     use std::sync::{Arc, OnceLock};
-    static SHIPPED: OnceLock<Option<(Arc<LinearHead>, CueLabeller)>> = OnceLock::new();
+    type Shipped = Option<(Arc<LinearHead>, Option<Arc<LinearHead>>, CueLabeller)>;
+    static SHIPPED: OnceLock<Shipped> = OnceLock::new();
     let shipped = SHIPPED.get_or_init(|| {
         Some((
             Arc::new(LinearHead::shipped().ok()?),
+            LinearHead::shipped_minilm().ok().map(Arc::new),
             CueLabeller::shipped().ok()?,
         ))
     });
-    let (head, cues) = shipped.as_ref()?;
-    let head = opts.head.clone().unwrap_or_else(|| head.clone());
-    Some(LearnedLabeller::new(head, cues.clone()))
+    let (words, minilm, cues) = shipped.as_ref()?;
+    let head = match (&opts.head, &opts.embedder, minilm) {
+        (Some(h), None, _) if h.needs_embeddings() => words.clone(),
+        (Some(h), _, _) => h.clone(),
+        (None, Some(_), Some(m)) => m.clone(),
+        _ => words.clone(),
+    };
+    Some(LearnedLabeller::new(head, cues.clone()).with_embedder(opts.embedder.clone()))
 }
 
 /// The record as the rule extractors alone find it.
