@@ -297,6 +297,10 @@ fn spread_stacked_words(words: &mut [RawWord]) {
     }
 }
 
+/// A silence between speech pieces (seconds) that ends an utterance even
+/// where whisper's text runs on without a sentence break.
+const LONG_PAUSE_S: f64 = 2.0;
+
 /// One whisper worker: the shared model plus its own reusable state.
 pub struct Worker {
     model: Arc<Model>,
@@ -513,14 +517,14 @@ impl Worker {
             if piece != last_piece && !group.is_empty() {
                 // Cut at a pause between pieces, or where whisper itself
                 // started a new segment as the speech piece changed — but
-                // never mid-sentence: a speaker's pause for breath inside
-                // a sentence does not end the utterance.
+                // not mid-sentence: a speaker's pause for breath inside a
+                // sentence does not end the utterance, a long silence does.
                 let (a, b) = (piece.min(last_piece), piece.max(last_piece));
                 let gap = window.pieces[b].track_span().0 - window.pieces[a].track_span().1;
                 let prev = group.last().map_or("", |(_, w, ..)| w.text.as_str());
-                if sentence_boundary(prev, &word.text)
-                    && (gap >= self.config.split_gap_s || segment_starts.binary_search(&i).is_ok())
-                {
+                let boundary = sentence_boundary(prev, &word.text)
+                    && (gap >= self.config.split_gap_s || segment_starts.binary_search(&i).is_ok());
+                if boundary || gap >= LONG_PAUSE_S {
                     push_draft(&mut drafts, std::mem::take(&mut group));
                 }
             }
@@ -535,10 +539,20 @@ impl Worker {
 
 /// Maps a word built from tokens to the recording through the piece it
 /// starts in (its end may run over a packed gap into the next piece: it is
-/// clipped to its own).
+/// clipped to its own). A start in the silence packed between two pieces
+/// is a late start of the earlier piece's last word (the alignment runs
+/// late, never early by that much).
 fn map_word(window: &Window, w: TokenWord) -> Option<(usize, RawWord)> {
     let (w0, w1) = (w.start as f64 / 100.0, w.end as f64 / 100.0);
-    let (pi, piece) = window.piece_at(w0)?;
+    let inside = window.pieces.iter().position(|p| {
+        let (a, b) = p.window_span();
+        w0 >= a && w0 < b
+    });
+    let before = window.pieces.iter().rposition(|p| p.window_span().1 <= w0);
+    let (pi, piece) = match inside.or(before) {
+        Some(i) => (i, &window.pieces[i]),
+        None => window.piece_at(w0)?,
+    };
     let start = piece.to_track_time(w0);
     let end = piece.to_track_time(w1).max(start);
     Some((
