@@ -33,6 +33,9 @@ pub(crate) struct Timeline {
     settled: u32,
     /// Time of the first packet lost before any decoded.
     lost_before_start: Option<i64>,
+    /// Whether a packet was lost since the last one decoded: then a jump
+    /// is known to be a loss, and filled from a much smaller size.
+    lost_pending: bool,
     /// Frames the whole stream may span at most (stated length plus
     /// slack); a jump beyond it is a damaged timestamp, not a gap.
     limit: u64,
@@ -55,6 +58,7 @@ impl Timeline {
             reference: None,
             settled: 0,
             lost_before_start: None,
+            lost_pending: false,
             limit: u64::MAX,
             max_gap: u64::MAX,
         }
@@ -77,6 +81,7 @@ impl Timeline {
     /// Notes a packet that was lost (failed to decode) at packet time `at`
     /// (in output frames), when known.
     pub(crate) fn lost(&mut self, at: Option<i64>) {
+        self.lost_pending = true;
         if self.reference.is_none() && self.lost_before_start.is_none() {
             self.lost_before_start = at;
         }
@@ -87,6 +92,7 @@ impl Timeline {
     /// out before them, if any, and advances past both.
     pub(crate) fn decoded(&mut self, at: Option<i64>, frames: u64) -> Option<Gap> {
         let gap = at.and_then(|at| self.place(at));
+        self.lost_pending = false;
         if let Some(g) = gap {
             self.position += g.frames;
         }
@@ -113,7 +119,14 @@ impl Timeline {
             }
         };
         let excess = lead.checked_sub(reference)?;
-        let tolerance = i64::try_from(self.tolerance).unwrap_or(i64::MAX);
+        // After a known loss, 5 ms: more than timestamp rounding, less
+        // than any packet.
+        let tolerance = if self.lost_pending {
+            self.tolerance / 12
+        } else {
+            self.tolerance
+        };
+        let tolerance = i64::try_from(tolerance).unwrap_or(i64::MAX);
         if excess > tolerance {
             let frames = excess.unsigned_abs();
             if frames <= self.max_gap && self.position.saturating_add(frames) <= self.limit {
@@ -202,11 +215,29 @@ mod tests {
     }
 
     #[test]
-    fn small_losses_add_up_until_they_are_filled() {
-        // One 20 ms packet lost every 50: each is below the tolerance, but
-        // the drift never exceeds it.
+    fn a_single_lost_packet_is_filled() {
+        // One 20 ms packet lost every 50, each known to be lost: filled.
         let lost: Vec<u64> = (1..20).map(|k| k * 50).collect();
-        let (_, placed) = run(0, 320, 1000, &lost, &|_| 0);
+        let (gaps, placed) = run(0, 320, 1000, &lost, &|_| 0);
+        assert_eq!(gaps.len(), 19);
+        for &(i, at) in &placed {
+            assert_eq!(at, i * 320, "packet {i} misplaced");
+        }
+    }
+
+    #[test]
+    fn small_unseen_losses_add_up_until_they_are_filled() {
+        // One 20 ms packet missing every 50 without a decode error (the
+        // demuxer dropped it): each is below the tolerance, but the drift
+        // never exceeds it.
+        let missing: Vec<u64> = (1..20).map(|k| k * 50).collect();
+        let mut tl = Timeline::new(RATE);
+        let mut placed = Vec::new();
+        for i in (0..1000u64).filter(|i| !missing.contains(i)) {
+            tl.decoded(Some((i * 320) as i64), 0);
+            placed.push((i, tl.position()));
+            tl.position += 320;
+        }
         let tolerance = RATE as i64 * 6 / 100;
         for &(i, at) in &placed {
             let drift = (i * 320) as i64 - at as i64;
