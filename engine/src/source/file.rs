@@ -17,6 +17,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 use symphonia::core::units::{TimeBase, Timestamp};
 
+use super::guarded::guarded;
 use super::mpa::{self, FrameMap};
 use super::timeline::{Gap, Timeline};
 use super::view::RepairedView;
@@ -283,22 +284,26 @@ impl FileSource {
         repaired: bool,
     ) -> Result<Self, SourceError> {
         let mss = MediaSourceStream::new(media, Default::default());
-        let mut reader = symphonia::default::get_probe()
-            .probe(
+        let probed = guarded(|| {
+            symphonia::default::get_probe().probe(
                 hint,
                 mss,
                 FormatOptions::default(),
                 MetadataOptions::default(),
             )
-            .map_err(|e| probe_error(&name, e))?;
+        })
+        .map_err(|msg| SourceError::Corrupt {
+            name: name.clone(),
+            detail: format!("its header could not be parsed: {msg}"),
+        })?;
+        let mut reader = probed.map_err(|e| probe_error(&name, e))?;
 
-        let mut start_utc = None;
-        {
+        let start_utc = guarded(|| {
             let mut meta = reader.metadata();
-            if let Some(rev) = meta.skip_to_latest() {
-                start_utc = created::from_revision(rev);
-            }
-        }
+            meta.skip_to_latest().and_then(created::from_revision)
+        })
+        .ok()
+        .flatten();
 
         let exact_length = matches!(
             reader.format_info().short_name,
@@ -401,7 +406,12 @@ impl FileSource {
         let mut first_lost: Option<(i64, u64)> = None;
         let mut first_error: Option<SymError> = None;
         loop {
-            let packet = match self.reader.next_packet() {
+            let next =
+                guarded(|| self.reader.next_packet()).map_err(|msg| SourceError::Corrupt {
+                    name: self.name.clone(),
+                    detail: format!("the demuxer failed on damaged data: {msg}"),
+                })?;
+            let packet = match next {
                 Ok(Some(p)) => p,
                 Ok(None) => {
                     return Err(match first_error {
@@ -418,7 +428,10 @@ impl FileSource {
                 continue;
             }
             self.last_ts = Some(packet.pts.get());
-            match self.decoder.decode(&packet) {
+            let decoded = guarded(|| self.decoder.decode(&packet)).unwrap_or(Err(
+                SymError::DecodeError("the decoder failed on damaged data"),
+            ));
+            match decoded {
                 Ok(buf) => {
                     if buf.frames() == 0 {
                         continue;
@@ -433,6 +446,7 @@ impl FileSource {
                         detail,
                     })?;
                     buf.copy_to_vec_interleaved(&mut self.held);
+                    scrub(&mut self.held);
                     self.format = format;
                     self.held_pending = true;
                     self.timeline = Timeline::new(format.sample_rate);
@@ -453,7 +467,7 @@ impl FileSource {
                     bad_in_a_row += 1;
                     self.lost_since_good += 1;
                     first_lost.get_or_insert((packet.pts.get(), packet.trim_start.get()));
-                    self.decoder.reset();
+                    self.reset_decoder();
                     let first = first_error.get_or_insert(e);
                     if bad_in_a_row >= MAX_LEADING_BAD_PACKETS {
                         let first = std::mem::replace(first, SymError::ResetRequired);
@@ -675,11 +689,14 @@ impl FileSource {
                 ts: Timestamp::new(target),
                 track_id: self.track_id,
             };
-            match self.reader.seek(SeekMode::Accurate, to) {
+            let Ok(sought) = guarded(|| self.reader.seek(SeekMode::Accurate, to)) else {
+                return false;
+            };
+            match sought {
                 Ok(_) => {
                     self.resync_floor = Some(target);
                     self.demuxer_damage = true;
-                    self.decoder.reset();
+                    self.reset_decoder();
                     return true;
                 }
                 Err(SymError::SeekError(_)) | Err(SymError::IoError(_)) => return false,
@@ -693,7 +710,15 @@ impl FileSource {
     /// of silence) or the stream ends.
     fn decode_next(&mut self) -> Result<(), SourceError> {
         while !self.finished {
-            let packet = match self.reader.next_packet() {
+            let next = match guarded(|| self.reader.next_packet()) {
+                Ok(next) => next,
+                Err(msg) => {
+                    // The reader's state is unknown after this: stop.
+                    self.stop_with_warning(&format!("the demuxer failed on damaged data ({msg})"));
+                    break;
+                }
+            };
+            let packet = match next {
                 Ok(Some(p)) => p,
                 Ok(None) => {
                     self.check_length();
@@ -725,7 +750,10 @@ impl FileSource {
             }
             self.last_ts = Some(packet.pts.get());
             let at = self.packet_time(&packet);
-            match self.decoder.decode(&packet) {
+            let decoded = guarded(|| self.decoder.decode(&packet)).unwrap_or(Err(
+                SymError::DecodeError("the decoder failed on damaged data"),
+            ));
+            match decoded {
                 Ok(decoded) => {
                     if decoded.frames() == 0 {
                         continue;
@@ -753,7 +781,7 @@ impl FileSource {
                     // packet's timestamp places what follows.
                     self.lost_since_good += 1;
                     self.timeline.lost(at);
-                    self.decoder.reset();
+                    self.reset_decoder();
                 }
             }
         }
@@ -783,6 +811,12 @@ impl FileSource {
         }
     }
 
+    /// Resets the decoder after damaged data (guarded: a decoder that
+    /// panicked may do so again).
+    fn reset_decoder(&mut self) {
+        let _ = guarded(|| self.decoder.reset());
+    }
+
     /// Copies the last decoded block into `out` at the stream's channel count.
     fn copy_decoded(&mut self, out: &mut Vec<f32>) {
         let buf = self.decoder.last_decoded();
@@ -790,6 +824,7 @@ impl FileSource {
         let want = usize::from(self.format.channels);
         if channels == want {
             buf.copy_to_vec_interleaved(out);
+            scrub(out);
         } else {
             // A stream changed its channel count mid-file: average to mono
             // and spread that over the stream's original channels.
@@ -797,11 +832,21 @@ impl FileSource {
             out.clear();
             let frames = self.remap.len() / channels.max(1);
             out.reserve(frames * want);
+            scrub(&mut self.remap);
             for frame in self.remap.chunks_exact(channels.max(1)) {
                 let mono = frame.iter().sum::<f32>() / channels.max(1) as f32;
                 out.extend(std::iter::repeat_n(mono, want));
             }
         }
+    }
+}
+
+/// Replaces samples that are not finite (NaN and infinite floats in a
+/// damaged float PCM file) with silence: downstream they would poison the
+/// resampler's filter state and whisper's input.
+fn scrub(samples: &mut [f32]) {
+    for x in samples.iter_mut().filter(|x| !x.is_finite()) {
+        *x = 0.0;
     }
 }
 
@@ -868,7 +913,12 @@ fn pick_track(name: &str, tracks: &[Track]) -> Result<(Track, Box<dyn AudioDecod
         } else {
             params
         };
-        match codecs().make_audio_decoder(params, &AudioDecoderOptions::default()) {
+        let made = guarded(|| codecs().make_audio_decoder(params, &AudioDecoderOptions::default()))
+            .map_err(|msg| SourceError::BadHeader {
+                name: name.to_string(),
+                detail: format!("the codec setup could not be parsed: {msg}"),
+            })?;
+        match made {
             Ok(decoder) => return Ok((track.clone(), decoder)),
             Err(SymError::Unsupported(msg)) => {
                 unsupported = Some(format!("{msg}, codec id {}", params.codec));

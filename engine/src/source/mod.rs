@@ -10,6 +10,7 @@
 mod created;
 mod error;
 mod file;
+mod guarded;
 mod matroska;
 mod mp4;
 mod mpa;
