@@ -61,6 +61,19 @@ pub enum SourceError {
         /// The offending field.
         detail: String,
     },
+    /// An mp4/m4a/mov file without its index (`moov` box): where each
+    /// audio packet lies and how long it is cannot be known.
+    #[error(
+        "{name}: the MP4 index (moov atom) {problem}, so none of its audio can be located; \
+         export the recording again from the app that made it, or rebuild the index with a \
+         repair tool such as untrunc and a good recording from the same app"
+    )]
+    Mp4IndexMissing {
+        /// The input's name.
+        name: String,
+        /// What happened to the index.
+        problem: &'static str,
+    },
     /// The format was recognised but no audio could be decoded from it.
     #[error("{name}: no audio could be decoded ({detail}); the file is damaged or truncated")]
     Corrupt {

@@ -10,8 +10,13 @@
 mod created;
 mod error;
 mod file;
+mod guarded;
+mod matroska;
 mod mp4;
+mod mpa;
 mod raw;
+mod timeline;
+mod view;
 
 pub use created::parse_timestamp;
 pub use error::SourceError;

@@ -84,6 +84,76 @@ fn moov<R: Read + Seek>(reader: &mut R) -> Option<BoxRange> {
         .find(|b| &b.kind == b"moov")
 }
 
+/// How an ISO-BMFF file's top-level boxes are laid out, as far as the
+/// file goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// Whether a complete `moov` box (the index of every sample) is there.
+    pub has_moov: bool,
+    /// Whether a `moov` box starts but the file ends inside it.
+    pub moov_cut: bool,
+    /// Length the boxes declare: past the file's end when its last box
+    /// (typically `mdat`) was cut short.
+    pub declared_len: u64,
+}
+
+/// Lays out the top-level boxes of an ISO-BMFF file (one that starts with
+/// `ftyp`); `None` for anything else. Unlike [`boxes`], the last box may run
+/// past the end of the file (a truncated recording).
+pub(crate) fn layout<R: Read + Seek>(reader: &mut R) -> Option<Layout> {
+    let end = reader.seek(SeekFrom::End(0)).ok()?;
+    let mut out = Layout {
+        has_moov: false,
+        moov_cut: false,
+        declared_len: end,
+    };
+    let mut pos = 0u64;
+    let mut count = 0usize;
+    while count < MAX_BOXES && pos.saturating_add(8) <= end {
+        let Some((kind, size)) = header_at(reader, pos) else {
+            break;
+        };
+        if count == 0 && &kind != b"ftyp" {
+            return None;
+        }
+        count += 1;
+        let box_end = match size {
+            Some(size) => pos.checked_add(size)?,
+            None => end,
+        };
+        if box_end > end {
+            out.declared_len = box_end;
+            out.moov_cut |= &kind == b"moov";
+            break;
+        }
+        out.has_moov |= &kind == b"moov";
+        pos = box_end;
+    }
+    (count > 0).then_some(out)
+}
+
+/// A box header at `pos`: its type and total size (`None` when it runs to
+/// the end of the file). `None` when the header is malformed.
+fn header_at<R: Read + Seek>(reader: &mut R, pos: u64) -> Option<([u8; 4], Option<u64>)> {
+    let header = read_bytes::<_, 8>(reader, pos)?;
+    let kind = [header[4], header[5], header[6], header[7]];
+    if !kind
+        .iter()
+        .all(|&c| c.is_ascii_graphic() || c == b' ' || c == 0xA9)
+    {
+        return None;
+    }
+    let size = match u32::from_be_bytes([header[0], header[1], header[2], header[3]]) {
+        0 => return Some((kind, None)),
+        1 => {
+            let large = u64::from_be_bytes(read_bytes::<_, 8>(reader, pos + 8)?);
+            (large >= 16).then_some(large)?
+        }
+        n => (n >= 8).then_some(u64::from(n))?,
+    };
+    Some((kind, Some(size)))
+}
+
 /// Reads the creation time from an mp4/m4a/mov file's `moov/mvhd` box.
 /// `None` for other files, unset (zero) times, or any read problem.
 pub(crate) fn creation_time<R: Read + Seek>(reader: &mut R) -> Option<DateTime<Utc>> {
@@ -213,6 +283,23 @@ mod tests {
         // Garbage and truncation give None, not a panic.
         assert_eq!(creation_time(&mut Cursor::new(&file[..30])), None);
         assert_eq!(creation_time(&mut Cursor::new(vec![0xffu8; 64])), None);
+    }
+
+    #[test]
+    fn lays_out_cut_and_unfinished_files() {
+        let file = sample_file(0, 0);
+        let whole = layout(&mut Cursor::new(&file)).unwrap();
+        assert!(whole.has_moov && !whole.moov_cut);
+        assert_eq!(whole.declared_len, file.len() as u64);
+        // Cut inside the trailing moov: the index is cut off.
+        let cut = layout(&mut Cursor::new(&file[..file.len() - 10])).unwrap();
+        assert!(!cut.has_moov && cut.moov_cut);
+        // Cut inside mdat: no moov, and the declared length is mdat's end.
+        let mdat_end = 16 + 58;
+        let cut = layout(&mut Cursor::new(&file[..40])).unwrap();
+        assert!(!cut.has_moov && !cut.moov_cut);
+        assert_eq!(cut.declared_len, mdat_end);
+        assert_eq!(layout(&mut Cursor::new(b"RIFF....WAVEfmt ".to_vec())), None);
     }
 
     #[test]

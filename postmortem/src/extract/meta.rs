@@ -144,10 +144,11 @@ pub fn next_update(ctx: &Ctx) -> Option<DateTime<Utc>> {
         let c = NEXT_UPDATE.captures(&s.norm)?;
         let n: i64 = c.name("n")?.as_str().parse().ok()?;
         let mins = if c.name("unit")?.as_str().starts_with("hour") {
-            n * 60
+            n.checked_mul(60)?
         } else {
             n
         };
-        Some(ctx.utc(s.offset_s)? + Duration::minutes(mins))
+        ctx.utc(s.offset_s)?
+            .checked_add_signed(Duration::try_minutes(mins)?)
     })
 }

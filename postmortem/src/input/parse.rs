@@ -159,6 +159,55 @@ fn engine_utterance(u: EngineUtterance, index: usize) -> RawUtterance {
     }
 }
 
+/// Latest offset a transcript may give, seconds (about 11 days): beyond
+/// it a time is damage, and would overflow the clock arithmetic later.
+pub const MAX_OFFSET_S: f64 = 1_000_000.0;
+/// Years a wall-clock time in a transcript may fall in.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// Checks that every time in a parsed transcript is one a recording can
+/// have: offsets from 0 to [`MAX_OFFSET_S`], wall-clock times in the years
+/// 1900 to 9999. The error names the first offender.
+fn check_times(path: &Path, t: &ParsedTranscript) -> Result<()> {
+    use chrono::Datelike;
+    let offset_ok = |x: f64| (0.0..=MAX_OFFSET_S).contains(&x);
+    let when_ok = |w: &DateTime<Utc>| YEARS.contains(&w.year());
+    if let Some(w) = t.start_utc.as_ref().filter(|w| !when_ok(w)) {
+        return Err(bad(path, format!("has an impossible start time ({w})")));
+    }
+    if let Some(d) = t.duration.filter(|&d| !offset_ok(d)) {
+        return Err(bad(
+            path,
+            format!("has an impossible duration ({d} s; expected 0 to {MAX_OFFSET_S} s)"),
+        ));
+    }
+    for u in &t.utterances {
+        let times = [u.start, u.end]
+            .into_iter()
+            .chain(u.words.iter().flat_map(|w| [w.start, w.end]));
+        if let Some(x) = times.into_iter().find(|&x| !offset_ok(x)) {
+            return Err(bad(
+                path,
+                format!(
+                    "utterance {} has an impossible time ({x} s; expected seconds from the \
+                     recording's start, 0 to {MAX_OFFSET_S})",
+                    u.id
+                ),
+            ));
+        }
+        if let Some(w) = u.wall_start.as_ref().filter(|w| !when_ok(w)) {
+            return Err(bad(
+                path,
+                format!(
+                    "utterance {} has an impossible wall-clock start ({w})",
+                    u.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn bad(path: &Path, reason: impl Into<String>) -> Error {
     Error::Transcript {
         path: path.to_path_buf(),
@@ -175,8 +224,16 @@ pub fn read_transcript(path: &Path) -> Result<ParsedTranscript> {
     parse_transcript(path, &text)
 }
 
-/// Parses transcript text; `path` only names the file in errors.
+/// Parses transcript text; `path` only names the file in errors. Times
+/// no recording can have (negative, beyond [`MAX_OFFSET_S`], wall clocks
+/// outside the years 1900–9999) are refused.
 pub fn parse_transcript(path: &Path, text: &str) -> Result<ParsedTranscript> {
+    let t = parse_any(path, text)?;
+    check_times(path, &t)?;
+    Ok(t)
+}
+
+fn parse_any(path: &Path, text: &str) -> Result<ParsedTranscript> {
     if text.trim().is_empty() {
         return Err(bad(path, "is empty"));
     }
@@ -389,6 +446,37 @@ mod tests {
         .unwrap();
         assert_eq!(t.speakers[0].name, "Ann");
         assert_eq!(t.utterances[0].id, "t01");
+    }
+
+    #[test]
+    fn impossible_times_are_refused() {
+        for (text, what) in [
+            (
+                r#"{"utterances":[{"start":1e300,"end":2,"text":"a"}]}"#,
+                "impossible time",
+            ),
+            (
+                r#"{"utterances":[{"start":-5,"end":2,"text":"a"}]}"#,
+                "impossible time",
+            ),
+            (
+                r#"{"utterances":[{"start":1,"end":2,"text":"a","words":[{"text":"a","start":9e18,"end":1}]}]}"#,
+                "impossible time",
+            ),
+            (
+                r#"{"recording":{"start_utc":"+262142-12-31T23:59:59Z"},"utterances":[{"start":1,"end":2,"text":"a"}]}"#,
+                "impossible start time",
+            ),
+            (
+                r#"{"recording":{"duration":1e20},"utterances":[{"start":1,"end":2,"text":"a"}]}"#,
+                "impossible duration",
+            ),
+        ] {
+            let e = parse_transcript(&p("t.json"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("t.json") && e.contains(what), "{text}: {e}");
+        }
     }
 
     #[test]

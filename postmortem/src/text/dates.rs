@@ -125,6 +125,12 @@ fn day_of_month(today: NaiveDate, d: u32) -> Option<NaiveDate> {
     None
 }
 
+/// `days` days after `today`; `None` past the calendar's range (a number
+/// no one says about a deadline, from a damaged transcript).
+fn days_after(today: NaiveDate, days: i64) -> Option<NaiveDate> {
+    today.checked_add_signed(Duration::try_days(days)?)
+}
+
 fn count_word(t: &Token) -> Option<i64> {
     match t.lower.as_str() {
         "a" | "an" | "one" => Some(1),
@@ -294,10 +300,12 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
                     let unit = get(k);
                     let date = match unit.trim_end_matches('s') {
                         "minute" => Some(today),
-                        "hour" => Some(today + Duration::days(n / 24)),
-                        "day" => Some(today + Duration::days(n)),
-                        "week" => Some(today + Duration::days(7 * n)),
-                        "month" => today.checked_add_months(Months::new(n.max(0) as u32)),
+                        "hour" => days_after(today, n / 24),
+                        "day" => days_after(today, n),
+                        "week" => n.checked_mul(7).and_then(|d| days_after(today, d)),
+                        "month" => u32::try_from(n)
+                            .ok()
+                            .and_then(|m| today.checked_add_months(Months::new(m))),
                         _ => None,
                     };
                     if let Some(d) = date {
@@ -321,8 +329,8 @@ pub fn find_dates(tokens: &[Token], today: NaiveDate) -> Vec<SaidDate> {
             if get(i + 2) == "from" && get(i + 3) == "now" {
                 let unit = get(i + 1).trim_end_matches('s');
                 let d = match unit {
-                    "day" => Some(today + Duration::days(n)),
-                    "week" => Some(today + Duration::days(7 * n)),
+                    "day" => days_after(today, n),
+                    "week" => n.checked_mul(7).and_then(|d| days_after(today, d)),
                     _ => None,
                 };
                 if let Some(d) = d {
