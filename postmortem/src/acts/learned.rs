@@ -179,9 +179,10 @@ impl LinearHead {
                 h.format
             )));
         }
-        if !(h.dense == 0 || h.dense == DENSE && h.embedding.is_some())
-            || (h.format == HEAD_FORMAT_V1 && h.dense != 0)
-        {
+        let words_only = h.dense == 0;
+        let with_embedding =
+            h.dense == DENSE && h.embedding.is_some() && h.format != HEAD_FORMAT_V1;
+        if !(words_only || with_embedding) {
             return Err(bad(format!(
                 "dense width {} (expected 0, or {DENSE} with an embedding model named)",
                 h.dense
