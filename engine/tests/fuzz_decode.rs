@@ -469,7 +469,7 @@ fn mutated_files_never_panic_or_hang() {
     if !failures.is_empty() {
         std::fs::create_dir_all(crashers_dir()).unwrap();
         for (name, input, _) in &failures {
-            std::fs::write(crashers_dir().join(format!("{name}.bin")), input).unwrap();
+            std::fs::write(crashers_dir().join(format!("{name}.crash")), input).unwrap();
         }
         let list: Vec<String> = failures
             .iter()

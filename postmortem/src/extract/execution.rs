@@ -92,7 +92,7 @@ mod tests {
         assert!(is_execution(&sent("Okay, restarting the workers.")));
         assert!(is_execution(&sent("On it.")));
         assert!(is_execution(&sent("I'm draining the node now.")));
-        assert!(!is_execution(&sent("Okay, Fergus is sharing his screen.")));
+        assert!(!is_execution(&sent("Right, Nadia has her slides up now.")));
         assert!(!is_execution(&sent("Nothing changed.")));
         assert!(!is_execution(&sent("Rolling back the binary didn't help.")));
         assert!(!is_execution(&sent("Still waiting on the dashboard.")));
