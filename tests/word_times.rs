@@ -284,9 +284,20 @@ fn spliced_speaker_turns_hold() {
     let errors = edge_errors(&turns, &words, 0.3);
     let share = report("three_speakers_spliced", &errors, 0.2);
     assert!(errors.iter().all(Option::is_some), "{errors:?}");
-    assert!(share >= 4.0 / 6.0, "{errors:?}");
-    // Known defect (open): a word can land in the silence between two
-    // speakers' turns (5.16 s here); not asserted until it is fixed.
+    assert!(share >= 5.0 / 6.0, "{errors:?}");
+    // No word may straddle two speakers' turns, nor lie in the silence
+    // between them.
+    for w in &words {
+        let mid = (w.start + w.end) / 2.0;
+        let home = turns
+            .iter()
+            .find(|t| mid >= t.start - 0.3 && mid <= t.end + 0.3)
+            .unwrap_or_else(|| panic!("word at {mid:.2} s lies in no turn"));
+        assert!(
+            w.start >= home.start - 0.3 && w.end <= home.end + 0.3,
+            "word {w:?} runs out of its turn {home:?}"
+        );
+    }
 }
 
 #[test]

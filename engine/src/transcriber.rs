@@ -477,13 +477,20 @@ impl Worker {
         let mut segment_starts: Vec<usize> = Vec::new();
         let onset = window.pieces.first().map(|p| p.speech_window_span().0);
         let segments = self.timed_segments(eot, onset);
+        // Whether the word before ended a sentence (true at the window start).
+        let mut after_sentence = true;
         for seg in segments {
             let no_speech = seg.no_speech;
             let avg_logprob = seg.avg_logprob;
             let words: Vec<(usize, RawWord)> = seg
                 .words
                 .into_iter()
-                .filter_map(|w| map_word(window, w))
+                .filter_map(|w| {
+                    let ends = ends_sentence(&w.bytes);
+                    let mapped = map_word(window, w, after_sentence);
+                    after_sentence = ends;
+                    mapped
+                })
                 .collect();
             if words.is_empty() {
                 continue;
@@ -537,24 +544,47 @@ impl Worker {
     }
 }
 
+/// Whether a word's text ends a sentence (`.`, `?`, `!`, before closing quotes).
+fn ends_sentence(bytes: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(bytes);
+    t.trim_end_matches(['"', '\'', ')', ' '])
+        .ends_with(['.', '?', '!'])
+}
+
 /// Maps a word built from tokens to the recording through the piece it
 /// starts in (its end may run over a packed gap into the next piece: it is
 /// clipped to its own). A start in the silence packed between two pieces
 /// is a late start of the earlier piece's last word (the alignment runs
-/// late, never early by that much).
-fn map_word(window: &Window, w: TokenWord) -> Option<(usize, RawWord)> {
+/// late, never early by that much), unless the word before ended a
+/// sentence and this one ends in a later piece: then it opens that piece.
+fn map_word(window: &Window, w: TokenWord, after_sentence: bool) -> Option<(usize, RawWord)> {
     let (w0, w1) = (w.start as f64 / 100.0, w.end as f64 / 100.0);
     let inside = window.pieces.iter().position(|p| {
         let (a, b) = p.window_span();
         w0 >= a && w0 < b
     });
     let before = window.pieces.iter().rposition(|p| p.window_span().1 <= w0);
-    let (pi, piece) = match inside.or(before) {
+    let opens_next = || {
+        let next = before.map_or(0, |b| b + 1);
+        window.pieces.get(next).and_then(|p| {
+            let (a, b) = p.window_span();
+            (after_sentence && w1 > a && w1 <= b).then_some(next)
+        })
+    };
+    let gap_piece = match inside {
+        Some(_) => None,
+        None => opens_next().or(before),
+    };
+    let (pi, piece) = match inside.or(gap_piece) {
         Some(i) => (i, &window.pieces[i]),
         None => window.piece_at(w0)?,
     };
-    let start = piece.to_track_time(w0);
-    let end = piece.to_track_time(w1).max(start);
+    // Kept to the piece's detected speech, not its padding: a word that
+    // starts in the packed gap after a piece would otherwise land in the
+    // silence between two turns.
+    let (s0, s1) = piece.speech_span();
+    let start = piece.to_track_time(w0).clamp(s0, s1);
+    let end = piece.to_track_time(w1).clamp(start, s1);
     Some((
         pi,
         RawWord {
