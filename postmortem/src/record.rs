@@ -200,6 +200,16 @@ pub struct TimelineEvent {
     pub sources: Vec<String>,
 }
 
+/// Items whose confidence is below this are shown "to confirm".
+pub const CONFIRM_BELOW: f32 = 0.5;
+
+/// Whether an item with this confidence needs a person to confirm it:
+/// scored below [`CONFIRM_BELOW`]. An item without a score (the rules
+/// alone) is not marked.
+pub fn to_confirm(confidence: Option<f32>) -> bool {
+    confidence.is_some_and(|c| c < CONFIRM_BELOW)
+}
+
 /// A decision taken on the call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use hotwash_postmortem::record::IncidentRecord;
-use hotwash_postmortem::render::{briefs, csv as exports, show, template};
+use hotwash_postmortem::render::{briefs, csv as exports, markdown, show, template};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options};
 
 fn fixture(name: &str) -> PathBuf {
@@ -50,6 +50,37 @@ fn every_number_and_time_in_a_brief_is_the_records() {
             );
         }
     }
+}
+
+#[test]
+fn unsure_items_are_marked_to_confirm_and_kept_out_of_the_briefs() {
+    let mut r = record();
+    assert!(r.action_items.len() >= 2, "{:#?}", r.action_items);
+    let unsure = r.action_items[0].action.clone();
+    r.action_items[0].confidence = Some(0.4);
+    r.action_items[0].why = Some("acts-head 0.40".into());
+    r.action_items[1].confidence = Some(0.8);
+    let sure = r.action_items[1].action.clone();
+    let md = markdown::postmortem(&r);
+    let row = |id: &str| {
+        let head = format!("| {id} |");
+        md.lines().find(move |l| l.starts_with(&head)).unwrap_or("")
+    };
+    let line = row(&r.action_items[0].id);
+    assert!(
+        line.contains(&unsure),
+        "the unsure item stays in postmortem.md:\n{md}"
+    );
+    assert!(line.contains("to confirm (acts-head 0.40)"), "{line}");
+    assert!(md.contains("To confirm: 1."), "{md}");
+    let sure_line = row(&r.action_items[1].id);
+    assert!(sure_line.contains(&sure), "{md}");
+    assert!(!sure_line.contains("to confirm"), "{sure_line}");
+    let eng = briefs::engineering(&r);
+    let listed = |id: &str| eng.lines().any(|l| l.starts_with(&format!("- {id} ")));
+    assert!(!listed(&r.action_items[0].id), "{eng}");
+    assert!(listed(&r.action_items[1].id), "{eng}");
+    assert!(eng.contains("to confirm"), "{eng}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `hotwash eval postmortem DIR... [--transcripts DIR] [--json]`: score the
+//! `hotwash eval postmortem DIR... [--transcripts DIR] [--words-only] [--json]`: score the
 //! records built from each scenario's reference transcript (and the engine's
 //! transcript of its audio, when given) against the scenario's `truth`.
 
@@ -28,6 +28,11 @@ pub struct EvalPostmortemArgs {
     /// (leave one call out): the honest figure for anything learned.
     #[arg(long)]
     pub cross_validate: bool,
+    /// Score the words-only act head even when all-MiniLM-L6-v2 is in the
+    /// model store (by default the eval uses the same labeller as
+    /// `hotwash postmortem`: with sentence embeddings when they are there).
+    #[arg(long)]
+    pub words_only: bool,
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -127,8 +132,23 @@ pub fn run(args: EvalPostmortemArgs) -> Result<()> {
             ExtractionArg::Rules => Extraction::Rules,
             ExtractionArg::Combined => Extraction::Combined,
         },
+        embedder: if args.words_only || args.extraction == ExtractionArg::Rules {
+            None
+        } else {
+            crate::cmd::embedder::from_store_or_note()
+        },
         ..Options::default()
     };
+    if args.extraction == ExtractionArg::Combined {
+        eprintln!(
+            "act labeller: {}",
+            if opts.embedder.is_some() {
+                "words + all-MiniLM-L6-v2 sentence embeddings"
+            } else {
+                "words only"
+            }
+        );
+    }
     let mut rows = eval::reference_rows(&cases, "reference", &opts)?;
     if args.cross_validate {
         rows.extend(eval::cross_validate(

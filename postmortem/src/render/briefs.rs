@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::fmt::{at, first_sentence, number, recovered, window};
-use crate::record::{EvidenceKind, ImpactNumber, IncidentRecord, Status};
+use crate::record::{to_confirm, EvidenceKind, ImpactNumber, IncidentRecord, Status};
 
 /// Words in a text (for the executive brief's limit).
 pub fn word_count(s: &str) -> usize {
@@ -25,7 +25,10 @@ fn risk(r: &IncidentRecord) -> String {
     if !r.rca.unconfirmed.is_empty() {
         parts.push("some hypotheses remain unconfirmed".to_string());
     }
-    if r.action_items.iter().any(|a| a.vague) {
+    if r.action_items
+        .iter()
+        .any(|a| a.vague && !to_confirm(a.confidence))
+    {
         parts.push("some follow-ups lack an owner, a date or a verification plan".to_string());
     }
     if parts.is_empty() {
@@ -151,7 +154,7 @@ pub fn engineering(r: &IncidentRecord) -> String {
         let _ = writeln!(o, "- Unconfirmed: {} [{}]", u.text, u.sources.join(", "));
     }
     let _ = writeln!(o, "\n## Mitigations\n");
-    for m in &r.mitigations {
+    for m in r.mitigations.iter().filter(|m| !to_confirm(m.confidence)) {
         let w = match m.worked {
             Some(true) => "worked",
             Some(false) => "did not work",
@@ -166,7 +169,7 @@ pub fn engineering(r: &IncidentRecord) -> String {
         );
     }
     let _ = writeln!(o, "\n## Action items\n");
-    for a in &r.action_items {
+    for a in r.action_items.iter().filter(|a| !to_confirm(a.confidence)) {
         let _ = writeln!(
             o,
             "- {} {} — owner {}, due {}, {} priority, {}; verify: {}{} [{}]",
@@ -185,6 +188,12 @@ pub fn engineering(r: &IncidentRecord) -> String {
                 String::new()
             },
             a.sources.join(", ")
+        );
+    }
+    if super::markdown::to_confirm_count(r) > 0 {
+        let _ = writeln!(
+            o,
+            "\nItems the extractor is not sure of are marked *to confirm* in postmortem.md and left out here until a person confirms them."
         );
     }
     let _ = writeln!(o, "\n## Evidence\n");

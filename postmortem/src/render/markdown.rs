@@ -3,10 +3,41 @@
 use std::fmt::Write;
 
 use super::fmt::{at, cell, number, window};
-use crate::record::{EventKind, HypothesisStatus, IncidentRecord, Status};
+use crate::record::{to_confirm, EventKind, HypothesisStatus, IncidentRecord, Status};
 
 fn or_dash(s: Option<&str>) -> String {
     s.map(cell).unwrap_or_else(|| "—".into())
+}
+
+/// The mark after an item the extractor is not sure of, with what produced it.
+fn confirm_mark(confidence: Option<f32>, why: Option<&str>) -> String {
+    if !to_confirm(confidence) {
+        return String::new();
+    }
+    match why {
+        Some(w) => format!(" ⚠ to confirm ({w})"),
+        None => " ⚠ to confirm".into(),
+    }
+}
+
+/// How many items are marked "to confirm".
+pub fn to_confirm_count(r: &IncidentRecord) -> usize {
+    r.decisions
+        .iter()
+        .filter(|d| to_confirm(d.confidence))
+        .count()
+        + r.mitigations
+            .iter()
+            .filter(|m| to_confirm(m.confidence))
+            .count()
+        + r.hypotheses
+            .iter()
+            .filter(|h| to_confirm(h.confidence))
+            .count()
+        + r.action_items
+            .iter()
+            .filter(|a| to_confirm(a.confidence))
+            .count()
 }
 
 /// Renders the standard postmortem.
@@ -41,6 +72,13 @@ pub fn postmortem(r: &IncidentRecord) -> String {
         }
     );
 
+    let unsure = to_confirm_count(r);
+    if unsure > 0 {
+        let _ = writeln!(
+            o,
+            "> ⚠ **To confirm: {unsure}.** The extractor is not sure of the items marked *to confirm*; check each against the call. The briefs leave them out.\n"
+        );
+    }
     let _ = writeln!(o, "## Impact\n");
     let _ = writeln!(
         o,
@@ -174,9 +212,10 @@ pub fn postmortem(r: &IncidentRecord) -> String {
             };
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {st} | {} |",
+                "| {} | {}{} | {} | {st} | {} |",
                 at(h.time_utc, h.offset_s),
                 cell(&h.text),
+                cell(&confirm_mark(h.confidence, h.why.as_deref())),
                 or_dash(h.who.as_deref()),
                 cell(&settled)
             );
@@ -197,9 +236,10 @@ pub fn postmortem(r: &IncidentRecord) -> String {
         };
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {}{} | {} | {} | {} |",
             at(d.time_utc, d.offset_s),
             cell(&d.decision),
+            cell(&confirm_mark(d.confidence, d.why.as_deref())),
             cell(&who),
             or_dash(d.rationale.as_deref()),
             if d.alternatives.is_empty() {
@@ -224,9 +264,10 @@ pub fn postmortem(r: &IncidentRecord) -> String {
         };
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {worked} | {} |",
+            "| {} | {}{} | {} | {worked} | {} |",
             at(m.time_utc, m.offset_s),
             cell(&m.what),
+            cell(&confirm_mark(m.confidence, m.why.as_deref())),
             or_dash(m.who.as_deref()),
             or_dash(m.result.as_deref())
         );
@@ -279,7 +320,7 @@ pub fn postmortem(r: &IncidentRecord) -> String {
     for a in &r.action_items {
         let _ = writeln!(
             o,
-            "| {} | {}{} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {}{}{} | {} | {} | {} | {} | {} | {} |",
             a.id,
             cell(&a.action),
             if a.vague {
@@ -287,6 +328,7 @@ pub fn postmortem(r: &IncidentRecord) -> String {
             } else {
                 String::new()
             },
+            cell(&confirm_mark(a.confidence, a.why.as_deref())),
             or_dash(a.owner.as_deref()),
             a.due.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
             a.priority.as_str(),
