@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time (and idempotent) setup: system packages, release build, the
 # tiny.en model; then transcribes the bundled recording as a demo.
-#   scripts/setup.sh            everything, ending with the demo transcript
+#   scripts/setup.sh            everything, ending with the demo transcript and postmortem
 #   scripts/setup.sh --no-demo  packages, build and model only (used by test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,4 +48,11 @@ cargo build --release --locked --bins -q
 if [ $demo -eq 1 ]; then
   echo "setup: transcribing the bundled recording fixtures/audio/db-failover.flac" >&2
   ./target/release/transcribe fixtures/audio/db-failover.flac
+  # The main job: the incident record of the bundled call, from its
+  # per-speaker tracks (ian, ken, rosa), with postmortem.md and the briefs.
+  out=target/demo/INC-db-failover
+  echo "setup: building the postmortem of the bundled call into $out/" >&2
+  ./target/release/hotwash postmortem fixtures/audio/db-failover.tracks/ -o "$out" --force
+  ./target/release/hotwash show "$out/incident.json" actions
+  echo "setup: the postmortem is $out/postmortem.md (briefs and Jira/Linear CSVs beside it)" >&2
 fi
