@@ -63,6 +63,12 @@ pub enum Error {
         /// The path given.
         path: PathBuf,
     },
+    /// A file where an incident directory was expected.
+    #[error("{path}: a file, not an incident directory; pass the directory `hotwash postmortem -o DIR` wrote")]
+    NotADir {
+        /// The path given.
+        path: PathBuf,
+    },
     /// An incident directory without its record.
     #[error("{path}: no incident.json in this directory; pass a directory written by `hotwash postmortem -o DIR`")]
     NoRecord {

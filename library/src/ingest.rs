@@ -86,7 +86,7 @@ pub fn prepare(input: &Path) -> Result<Prepared> {
     } else if input.is_dir() {
         input.to_path_buf()
     } else {
-        return Err(Error::NoSuchDir {
+        return Err(Error::NotADir {
             path: input.to_path_buf(),
         });
     };
