@@ -190,7 +190,7 @@ pub struct SearchText {
     pub title: String,
     /// Detection and triage events, impact statements, alerts.
     pub symptoms: String,
-    /// Every timeline event.
+    /// Every timeline event, and the evidence other than alerts.
     pub timeline: String,
     /// Root-cause analysis and hypotheses.
     pub rca: String,
@@ -268,11 +268,17 @@ pub fn search_text(r: &IncidentRecord) -> SearchText {
     for n in &r.impact.numbers {
         push(&mut t.symptoms, &n.said);
     }
+    // Alerts are symptoms; every other piece of evidence (deploy ids,
+    // tickets, flags, releases) goes with the timeline, so an exact id said
+    // on the call finds its incident.
     for e in &r.evidence {
-        if e.kind == hotwash_postmortem::record::EvidenceKind::Alert {
-            push(&mut t.symptoms, &e.value);
-            push(&mut t.symptoms, &e.said);
-        }
+        let field = if e.kind == hotwash_postmortem::record::EvidenceKind::Alert {
+            &mut t.symptoms
+        } else {
+            &mut t.timeline
+        };
+        push(field, &e.value);
+        push(field, &e.said);
     }
     for s in &r.incident.systems {
         push(&mut t.symptoms, s);

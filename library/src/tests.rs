@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use hotwash_postmortem::record::{ActionItem, Category, Mitigation, Priority};
+use hotwash_postmortem::record::{
+    ActionItem, Category, Evidence, EvidenceKind, Mitigation, Priority,
+};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options};
 
 use super::*;
@@ -82,6 +84,13 @@ fn incident(
         confidence: None,
     }];
     r.incident.systems = vec!["Checkout".into()];
+    r.evidence.push(Evidence {
+        kind: EvidenceKind::Deploy,
+        value: format!("D{}", 7000 + title.len()),
+        said: "the deploy".into(),
+        offset_s: 3.0,
+        sources: vec![],
+    });
     render_all(&r, &dir, None).unwrap();
     dir
 }
@@ -267,6 +276,11 @@ fn search_and_fixes_rank_the_matching_incident_first_and_filters_narrow() {
         .search("TLS handshake expired certificate", &Filters::default(), 10)
         .unwrap();
     assert_eq!(hits[0].incident.id, "inc-cert", "{hits:?}");
+    // An evidence id said on the call finds its incident.
+    let deploy = format!("D{}", 7000 + "Payments queue backlog".len());
+    let hits = lib.search(&deploy, &Filters::default(), 10).unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].incident.id, "inc-queue");
     // Punctuation and FTS syntax in the query are only words.
     assert!(lib
         .search("\"pool\" AND (NEAR", &Filters::default(), 10)
