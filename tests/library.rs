@@ -301,6 +301,18 @@ fn bad_input_is_one_line_naming_the_thing_and_what_to_do() {
         line.contains("no-such-incident") && line.contains("hotwash postmortem"),
         "{line}"
     );
+    let file = d.path().join("notes.txt");
+    std::fs::write(&file, "not an incident\n").unwrap();
+    let line = one_line_error(
+        &hotwash(&home, &db, &["library", "add"])
+            .arg(&file)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        line.contains("notes.txt") && line.contains("not an incident directory"),
+        "{line}"
+    );
     let empty = d.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let line = one_line_error(
