@@ -21,6 +21,10 @@ enum Command {
     Postmortem(cmd::postmortem::PostmortemArgs),
     /// Answer questions over an incident record (timeline, decisions, actions…).
     Show(cmd::show::ShowArgs),
+    /// The incident library: add incidents, search them, ask what fixed it last time.
+    Library(cmd::library::LibraryArgs),
+    /// Track action items from open to verified.
+    Actions(cmd::actions::ActionsArgs),
     /// Transcribe recordings (same as the `transcribe` binary).
     Transcribe(cmd::transcribe::TranscribeArgs),
     /// Train the learned parts of extraction from scenarios' truth.
@@ -59,6 +63,8 @@ fn main() {
         Command::Devices(a) => cmd::devices::run(a).map(|()| 0),
         Command::Postmortem(a) => cmd::postmortem::run(a),
         Command::Show(a) => cmd::show::run(a).map(|()| 0),
+        Command::Library(a) => cmd::library::run(a),
+        Command::Actions(a) => cmd::actions::run(a),
         Command::Transcribe(a) => cmd::transcribe::run(a),
         Command::Train { what } => match what {
             TrainCommand::Acts(a) => cmd::train::run(a).map(|()| 0),

@@ -1,11 +1,13 @@
 //! One module per command.
 
+pub mod actions;
 pub mod devices;
 pub mod embedder;
 pub mod eval_asr;
 pub mod eval_live;
 pub mod eval_postmortem;
 pub mod interrupt;
+pub mod library;
 pub mod live;
 pub mod manifest;
 pub mod models;
