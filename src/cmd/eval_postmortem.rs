@@ -3,10 +3,12 @@
 //! transcript of its audio, when given) against the scenario's `truth`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::Args;
+use hotwash_postmortem::acts::{Embed, EmbedCache};
 use hotwash_postmortem::{build_record, eval, Extraction, Options};
 
 use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, EngineArgs};
@@ -53,6 +55,9 @@ pub enum ExtractionArg {
     /// Rules kept and completed by the learned act labeller.
     Combined,
 }
+
+/// Where the eval keeps sentence embeddings between runs (inside the checkout).
+const EMBED_CACHE: &str = "target/eval-embeddings.json";
 
 const AUDIO_EXT: &[&str] = &["flac", "wav", "mp3", "ogg", "opus", "m4a", "webm"];
 
@@ -127,16 +132,19 @@ pub fn run(args: EvalPostmortemArgs) -> Result<()> {
     if cases.is_empty() {
         anyhow::bail!("no scenarios with `truth` found in the given directories");
     }
+    // Each sentence is embedded once for all folds and kept for the next run.
+    let cache = if args.words_only || args.extraction == ExtractionArg::Rules {
+        None
+    } else {
+        crate::cmd::embedder::from_store_or_note()
+            .map(|e| Arc::new(EmbedCache::with_file(e, Path::new(EMBED_CACHE))))
+    };
     let opts = Options {
         extraction: match args.extraction {
             ExtractionArg::Rules => Extraction::Rules,
             ExtractionArg::Combined => Extraction::Combined,
         },
-        embedder: if args.words_only || args.extraction == ExtractionArg::Rules {
-            None
-        } else {
-            crate::cmd::embedder::from_store_or_note()
-        },
+        embedder: cache.clone().map(|c| c as Arc<dyn Embed>),
         ..Options::default()
     };
     if args.extraction == ExtractionArg::Combined {
@@ -167,6 +175,11 @@ pub fn run(args: EvalPostmortemArgs) -> Result<()> {
                     score: case.score(&record),
                 });
             }
+        }
+    }
+    if let Some(c) = &cache {
+        if let Err(e) = c.save() {
+            eprintln!("note: the embedding cache was not kept: {e}");
         }
     }
     if args.json {
