@@ -102,6 +102,12 @@ fn postmortem_from_per_participant_tracks_uses_the_roster() {
         .filter_map(|u| u["speaker"].as_str())
         .collect();
     assert_eq!(speakers, HashSet::from(["rosa", "ken", "ian"]));
+    // Transcribed with the roster's names in whisper's prompt, said in the transcript.
+    assert_eq!(
+        transcript["recording"]["prompt"], "Ian Park, Ken Ito, Rosa Diaz.",
+        "{}",
+        transcript["recording"]
+    );
 
     let record = check_artifacts(&out);
     let names: HashSet<&str> = record["speakers"]

@@ -365,6 +365,11 @@ impl Pipeline {
         let mut info = RecordingInfo {
             model: self.model.path().display().to_string(),
             start_utc: self.start_utc,
+            prompt: self
+                .transcriber
+                .prompt
+                .clone()
+                .filter(|p| !p.trim().is_empty()),
             ..RecordingInfo::default()
         };
         let mut first_streams = Vec::with_capacity(tracks.len());

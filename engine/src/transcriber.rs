@@ -122,6 +122,22 @@ impl Model {
     pub fn is_multilingual(&self) -> bool {
         self.multilingual
     }
+
+    /// The most initial-prompt tokens whisper reads: half its text context
+    /// less the marker token before them (223 for every released model).
+    /// A longer prompt loses its beginning, not its end.
+    pub fn prompt_token_budget(&self) -> usize {
+        usize::try_from(self.ctx.n_text_ctx() / 2 - 1).unwrap_or(0)
+    }
+
+    /// How many tokens `text` takes in this model's vocabulary.
+    pub fn token_count(&self, text: &str) -> Result<usize, EngineError> {
+        // Never more tokens than bytes, plus room for whisper's own checks.
+        self.ctx
+            .tokenize(text, text.len() + 8)
+            .map(|t| t.len())
+            .map_err(|e| EngineError::Whisper(e.to_string()))
+    }
 }
 
 /// One word of whisper output, timed in the recording.
@@ -297,6 +313,46 @@ fn spread_stacked_words(words: &mut [RawWord]) {
     }
 }
 
+/// True when `d`'s words (three or more) mostly repeat, in order, the last
+/// words of `heard`: at least 80% of them form a common subsequence with
+/// the last 60 words.
+fn repeats_heard(heard: &[Draft], d: &Draft) -> bool {
+    let norm = |t: &str| -> Vec<String> {
+        t.split_whitespace()
+            .map(|w| {
+                w.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .flat_map(char::to_lowercase)
+                    .collect::<String>()
+            })
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let new = norm(&d.text);
+    if new.len() < 3 {
+        return false;
+    }
+    let mut last = heard.iter().rev().take(8).collect::<Vec<_>>();
+    last.reverse();
+    let old: Vec<String> = last.iter().flat_map(|h| norm(&h.text)).collect();
+    let old = &old[old.len().saturating_sub(60)..];
+    // Longest common subsequence, one row at a time.
+    let mut row = vec![0usize; old.len() + 1];
+    for w in &new {
+        let mut diag = 0;
+        for (j, o) in old.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = if w == o { diag + 1 } else { up.max(row[j]) };
+            diag = up;
+        }
+    }
+    row[old.len()] * 5 >= new.len() * 4
+}
+
+/// Seconds of detected speech left without a word at the end of a prompted
+/// window that make it worth decoding that part again.
+const UNHEARD_TAIL_S: f64 = 1.0;
+
 /// A silence between speech pieces (seconds) that ends an utterance even
 /// where whisper's text runs on without a sentence break.
 const LONG_PAUSE_S: f64 = 2.0;
@@ -327,6 +383,7 @@ impl Worker {
         multilingual: bool,
         window_len: usize,
         abort: &Arc<AtomicBool>,
+        use_prompt: bool,
     ) -> FullParams<'a, 'a> {
         let strategy = match config.decoding {
             Decoding::Greedy => SamplingStrategy::Greedy { best_of: 5 },
@@ -358,7 +415,16 @@ impl Worker {
             None => "en",
         };
         p.set_language(Some(language));
-        if let Some(prompt) = &config.prompt {
+        // The prompt conditions every window's decode: each window is one
+        // `full` call (at most 30 s, one pass), and `no_context` keeps one
+        // window's text from becoming the next one's prompt. whisper.cpp
+        // drops the prompt on its own once a failed decode is retried at
+        // temperature 0.5 or more, where a prompt breeds hallucination.
+        if let Some(prompt) = config
+            .prompt
+            .as_deref()
+            .filter(|p| use_prompt && !p.trim().is_empty())
+        {
             p.set_initial_prompt(prompt);
         }
         if config.audio_context == AudioContext::Fit {
@@ -381,13 +447,99 @@ impl Worker {
     }
 
     /// Transcribes one window; `abort` set from another thread stops it early.
+    ///
+    /// With a prompt, whisper often closes its text early: it writes the
+    /// first sentences of a window and ends, and the rest of the window's
+    /// speech is never transcribed (measured with tiny.en on the project's
+    /// db-failover fixture: the last two of seven sentences went missing
+    /// under a five-name prompt). So when a prompted window's text ends
+    /// before its last speech pieces begin, the window is decoded again from
+    /// the first such piece on, with the prompt; a part that yields nothing
+    /// with it is tried once more without it. A word's start can fall in the
+    /// gap before a piece and be mapped to the one before, so a retry can
+    /// hear a sentence again: a retried utterance whose words mostly repeat
+    /// the last ones already heard is dropped (measured on a rendered call:
+    /// three sentences doubled without this).
     pub fn transcribe(
         &mut self,
         window: &Window,
         abort: &Arc<AtomicBool>,
     ) -> Result<WindowResult, EngineError> {
+        let prompted = self
+            .config
+            .prompt
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty());
+        let (mut result, mut heard) = self.decode(window, abort, prompted)?;
+        if !prompted {
+            return Ok(result);
+        }
+        // Nothing heard with the prompt: the next try goes without it.
+        let mut use_prompt = heard.is_some();
+        let mut retried = false;
+        // Every try starts later than the one before, or stops.
+        let mut last_from: Option<usize> = None;
+        loop {
+            // The first piece after the last one a word came from.
+            let from = heard.map_or(0, |h| h + 1);
+            if from >= window.pieces.len() {
+                break;
+            }
+            if last_from.is_some_and(|l| from <= l) {
+                break;
+            }
+            last_from = Some(from);
+            let unheard: f64 = window.pieces.get(from..).map_or(0.0, |rest| {
+                rest.iter()
+                    .map(|p| {
+                        let (a, b) = p.speech_span();
+                        b - a
+                    })
+                    .sum()
+            });
+            if unheard < UNHEARD_TAIL_S || abort.load(Ordering::Relaxed) {
+                break;
+            }
+            let Some(tail) = window.tail(from) else {
+                break;
+            };
+            let (r, h) = self.decode(&tail, abort, use_prompt)?;
+            retried = true;
+            for d in r.drafts {
+                if repeats_heard(&result.drafts, &d) {
+                    result.dropped += 1;
+                } else {
+                    result.drafts.push(d);
+                }
+            }
+            result.dropped += r.dropped;
+            match h {
+                Some(h) => heard = Some(from + h),
+                None if use_prompt => {
+                    use_prompt = false;
+                    last_from = None;
+                }
+                None => break,
+            }
+        }
+        if retried {
+            result.drafts.sort_by(|a, b| a.start.total_cmp(&b.start));
+        }
+        Ok(result)
+    }
+
+    /// One whisper call over `window` (with the configured prompt when
+    /// `use_prompt`): its result, and the last of the window's pieces any
+    /// word came from (kept or dropped by the guards), `None` when whisper
+    /// wrote nothing.
+    fn decode(
+        &mut self,
+        window: &Window,
+        abort: &Arc<AtomicBool>,
+        use_prompt: bool,
+    ) -> Result<(WindowResult, Option<usize>), EngineError> {
         if window.samples.is_empty() {
-            return Ok(WindowResult::default());
+            return Ok((WindowResult::default(), None));
         }
         // Whisper wants at least one second; pad short windows with silence.
         let min_len = SAMPLE_RATE as usize + SAMPLE_RATE as usize / 10;
@@ -400,10 +552,16 @@ impl Worker {
         } else {
             &window.samples
         };
-        let params = Self::params(&self.config, self.model.multilingual, audio.len(), abort);
+        let params = Self::params(
+            &self.config,
+            self.model.multilingual,
+            audio.len(),
+            abort,
+            use_prompt,
+        );
         if let Err(e) = self.state.full(params, audio) {
             if abort.load(Ordering::Relaxed) {
-                return Ok(WindowResult::default());
+                return Ok((WindowResult::default(), None));
             }
             return Err(EngineError::Whisper(e.to_string()));
         }
@@ -466,7 +624,7 @@ impl Worker {
     /// Turns the state's segments into drafts: words mapped to the
     /// recording, guarded, then grouped into utterances that break only at
     /// real pauses between the packed speech pieces.
-    fn collect(&self, window: &Window) -> WindowResult {
+    fn collect(&self, window: &Window) -> (WindowResult, Option<usize>) {
         let eot = self.model.ctx.token_eot();
         let guard = self.config.guard;
         let mut result = WindowResult::default();
@@ -479,6 +637,7 @@ impl Worker {
         let segments = self.timed_segments(eot, onset);
         // Whether the word before ended a sentence (true at the window start).
         let mut after_sentence = true;
+        let mut heard: Option<usize> = None;
         for seg in segments {
             let no_speech = seg.no_speech;
             let avg_logprob = seg.avg_logprob;
@@ -495,6 +654,7 @@ impl Worker {
             if words.is_empty() {
                 continue;
             }
+            heard = heard.max(words.iter().map(|(p, _)| *p).max());
             // Word texts carry their own leading spaces, as in `push_draft`.
             let said: String = words.iter().map(|(_, w)| w.text.as_str()).collect();
             if guard.is_hallucination(no_speech, avg_logprob) || is_stock_phrase(&said, no_speech) {
@@ -540,7 +700,7 @@ impl Worker {
         }
         push_draft(&mut drafts, group);
         result.drafts = anchor_to_speech(window, drafts);
-        result
+        (result, heard)
     }
 }
 
@@ -674,5 +834,41 @@ fn time_words(segments: &mut [TimedSegment], lag: i64) {
                 w.end = w.start + longest;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(text: &str) -> Draft {
+        Draft {
+            start: 0.0,
+            end: 1.0,
+            text: text.into(),
+            words: Vec::new(),
+            avg_logprob: 0.0,
+            no_speech_prob: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_retried_sentence_heard_already_is_a_repeat() {
+        let heard = [
+            draft("Starting the rollback now."),
+            draft("also had no canary for this service, so the change hit all traffic at once."),
+        ];
+        assert!(repeats_heard(
+            &heard,
+            &draft("We also had no canary for this service, so the change hit all traffic")
+        ));
+        assert!(repeats_heard(&heard, &draft("Starting the rollback now.")));
+        assert!(!repeats_heard(
+            &heard,
+            &draft("Support has forty tickets so far.")
+        ));
+        // Too short to tell a repeat from a real "yes, thanks".
+        assert!(!repeats_heard(&heard, &draft("the rollback")));
+        assert!(!repeats_heard(&[], &draft("anything said here")));
     }
 }

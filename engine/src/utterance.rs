@@ -78,6 +78,11 @@ pub struct RecordingInfo {
     pub duration: Option<f64>,
     /// Model file used.
     pub model: String,
+    /// Whisper's initial prompt for this run (`--prompt`, names and terms
+    /// from a roster), when there was one: what the decoder was told to
+    /// expect, kept for audit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
 }
 
 /// Totals reported when a pipeline finishes.

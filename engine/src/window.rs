@@ -107,6 +107,28 @@ impl Window {
         })
     }
 
+    /// The window from piece `from` on, as a window of its own: its samples
+    /// from that piece's start, the pieces' offsets moved with them (track
+    /// times unchanged). `None` when there is no such piece.
+    pub fn tail(&self, from: usize) -> Option<Window> {
+        let first = self.pieces.get(from)?;
+        let offset = first.window_offset;
+        let samples = self.samples.get(offset..)?.to_vec();
+        let pieces = self.pieces[from..]
+            .iter()
+            .map(|p| Piece {
+                window_offset: p.window_offset.saturating_sub(offset),
+                ..*p
+            })
+            .collect();
+        Some(Window {
+            track: self.track,
+            seq: self.seq,
+            samples,
+            pieces,
+        })
+    }
+
     /// The piece a window time falls in, or the nearest one when it falls in a gap.
     pub fn piece_at(&self, window_time: f64) -> Option<(usize, &Piece)> {
         let mut best: Option<(usize, &Piece, f64)> = None;
@@ -284,6 +306,22 @@ mod tests {
         );
         assert!((second.to_track_time(4.0) - 10.5).abs() < 1e-9);
         assert!((w.pieces[0].to_track_time(0.5) - 1.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn tail_is_a_window_of_its_own_with_track_times_kept() {
+        let mut p = WindowPacker::new(0, PackerConfig::default());
+        let sr = SAMPLE_RATE as u64;
+        let wins = collect(&mut p, &[(sr, 2 * sr as usize), (10 * sr, sr as usize)]);
+        let w = &wins[0];
+        let t = w.tail(1).unwrap();
+        assert_eq!(t.pieces.len(), 1);
+        assert_eq!(t.pieces[0].window_offset, 0);
+        assert_eq!(t.samples.len(), w.samples.len() - w.pieces[1].window_offset);
+        assert!((t.pieces[0].to_track_time(0.5) - 10.5).abs() < 1e-9);
+        assert_eq!(t.pieces[0].speech, w.pieces[1].speech);
+        assert_eq!(w.tail(0).unwrap().samples, w.samples);
+        assert!(w.tail(2).is_none());
     }
 
     #[test]

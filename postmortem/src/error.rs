@@ -31,7 +31,7 @@ pub enum Error {
     },
     /// The roster file is malformed.
     #[error(
-        "{path}: roster {reason}; expected [speakers.LABEL] tables with name, role and aliases"
+        "{path}: roster {reason}; expected [speakers.LABEL] tables with name, role and aliases, and an optional top-level terms list"
     )]
     Roster {
         /// The file.

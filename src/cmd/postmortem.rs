@@ -11,7 +11,9 @@ use hotwash_postmortem::record::HypothesisStatus;
 
 use crate::cmd::manifest::{self, Overwrite};
 use crate::cmd::paths::same_file;
-use crate::cmd::transcribe::{parse_track_specs, tracks_in_dir, transcribe_to_json, EngineArgs};
+use crate::cmd::transcribe::{
+    parse_track_specs, tracks_in_dir, transcribe_to_json, with_roster_prompt, EngineArgs,
+};
 use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
 
 /// Arguments of `hotwash postmortem`.
@@ -268,6 +270,13 @@ pub fn run(args: PostmortemArgs) -> Result<i32> {
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
+    // Audio is transcribed with the roster's names and terms in whisper's
+    // prompt, after the user's own --prompt.
+    let engine = if jobs.iter().any(|j| matches!(j, Job::Audio { .. })) {
+        with_roster_prompt(&args.engine, roster.as_ref(), false)
+    } else {
+        args.engine.clone()
+    };
     let mut transcripts = Vec::new();
     let mut written_transcripts = Vec::new();
     for job in &jobs {
@@ -283,7 +292,7 @@ pub fn run(args: PostmortemArgs) -> Result<i32> {
                     stem,
                     args.split_channels,
                     &args.out,
-                    &args.engine,
+                    &engine,
                     args.start_utc,
                     false,
                 )?;

@@ -18,6 +18,9 @@ use hotwash_engine::transcriber::{AudioContext, Decoding, Model, TranscriberConf
 use hotwash_engine::vad::VadConfig;
 use hotwash_engine::{Sink, Summary};
 
+use hotwash_postmortem::input::{initial_prompt, PROMPT_MAX_CHARS};
+use hotwash_postmortem::Roster;
+
 use crate::cmd::progress::ProgressBar;
 
 /// Output format.
@@ -133,6 +136,10 @@ pub struct TranscribeArgs {
     /// Engine options.
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// Roster TOML (see `hotwash postmortem --roster`): its names and
+    /// `terms` are added to whisper's initial prompt, after --prompt.
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
     /// Output format.
     #[arg(short = 'f', long = "format", value_enum, default_value_t = OutputFormat::Txt)]
     pub format: OutputFormat,
@@ -167,6 +174,25 @@ pub struct TranscribeArgs {
     /// final utterance. Never written to transcript.jsonl.
     #[arg(long, requires = "live")]
     pub partials: bool,
+}
+
+/// The engine options with whisper's initial prompt built from `--prompt`
+/// and the roster's names and terms ([`hotwash_postmortem::input::initial_prompt`]);
+/// says on stderr (unless `quiet`) what did not fit.
+pub fn with_roster_prompt(engine: &EngineArgs, roster: Option<&Roster>, quiet: bool) -> EngineArgs {
+    let mut engine = engine.clone();
+    if roster.is_none() {
+        return engine;
+    }
+    let built = initial_prompt(engine.prompt.as_deref(), roster);
+    if !quiet && !built.dropped.is_empty() {
+        eprintln!(
+            "note: whisper's prompt is full ({PROMPT_MAX_CHARS} characters); left out of it: {}",
+            built.dropped.join(", ")
+        );
+    }
+    engine.prompt = (!built.text.is_empty()).then_some(built.text);
+    engine
 }
 
 /// Resolves `--model` to a ggml file: a path is verified as a whisper.cpp
@@ -220,6 +246,7 @@ fn input_paths(args: &TranscribeArgs) -> impl Iterator<Item = &Path> {
         )
         .filter(|f| *f != "-")
         .map(Path::new)
+        .chain(args.roster.as_deref())
 }
 
 /// Parses `--track NAME=FILE` flags: every NAME non-empty and used once
@@ -337,6 +364,16 @@ pub fn build_pipeline_for(
         b = b.start_utc(t);
     }
     let pipeline = b.build()?;
+    if let (Some(prompt), false) = (args.prompt.as_deref(), quiet) {
+        let budget = pipeline.model().prompt_token_budget();
+        match pipeline.model().token_count(prompt) {
+            Ok(n) if n > budget => eprintln!(
+                "warning: the prompt is {n} tokens; whisper reads only its last {budget} (shorten --prompt or the roster's terms)"
+            ),
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: cannot count the prompt's tokens: {e}"),
+        }
+    }
     if let (Some((asked, started)), false) = (pipeline.lowered_for_memory(), quiet) {
         eprintln!(
             "note: {asked} worker(s) need more memory than is free; using {started} (about {} MB each)",
@@ -478,8 +515,12 @@ fn summary_line(summary: &Summary, rtf: f64) -> String {
 }
 
 /// Runs `transcribe`; returns the process exit code.
-pub fn run(args: TranscribeArgs) -> Result<i32> {
+pub fn run(mut args: TranscribeArgs) -> Result<i32> {
     crate::cmd::interrupt::install();
+    if let Some(path) = &args.roster {
+        let roster = Roster::load(path)?;
+        args.engine = with_roster_prompt(&args.engine, Some(&roster), args.quiet);
+    }
     if args.live {
         return crate::cmd::live::run(args);
     }

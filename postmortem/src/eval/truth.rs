@@ -140,7 +140,10 @@ impl Scenario {
             })
             .collect();
         entries.sort_by(|a, b| a.label.cmp(&b.label));
-        Roster { entries }
+        Roster {
+            entries,
+            terms: Vec::new(),
+        }
     }
 }
 

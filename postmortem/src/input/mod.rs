@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::{Error, Result};
 pub use parse::{read_transcript, FileSpeaker, ParsedTranscript, RawUtterance, RawWord};
-pub use roster::{Roster, RosterEntry};
+pub use roster::{initial_prompt, InitialPrompt, Roster, RosterEntry, PROMPT_MAX_CHARS};
 
 /// One timed word on the incident timeline.
 #[derive(Debug, Clone, PartialEq)]
