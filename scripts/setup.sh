@@ -49,10 +49,12 @@ if [ $demo -eq 1 ]; then
   echo "setup: transcribing the bundled recording fixtures/audio/db-failover.flac" >&2
   ./target/release/transcribe fixtures/audio/db-failover.flac
   # The main job: the incident record of the bundled call, from its
-  # per-speaker tracks (ian, ken, rosa), with postmortem.md and the briefs.
+  # per-speaker tracks (ian, ken, rosa) and its roster, with postmortem.md and the briefs.
   out=target/demo/INC-db-failover
   echo "setup: building the postmortem of the bundled call into $out/" >&2
-  ./target/release/hotwash postmortem fixtures/audio/db-failover.tracks/ -o "$out" --force
+  ./target/release/hotwash postmortem fixtures/audio/db-failover.tracks/ \
+    --roster fixtures/audio/db-failover.roster.toml --start-utc 2026-10-06T14:10:00Z \
+    -o "$out" --force
   ./target/release/hotwash show "$out/incident.json" actions
   echo "setup: the postmortem is $out/postmortem.md (briefs and Jira/Linear CSVs beside it)" >&2
 fi
