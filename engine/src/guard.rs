@@ -115,8 +115,92 @@ pub fn collapse_repeats(words: &[&str]) -> Vec<usize> {
     keep
 }
 
+/// A word with its time span (seconds), for [`drop_squashed_doubles`].
+pub type TimedText<'a> = (&'a str, f64, f64);
+
+/// Median word duration of a run (seconds).
+fn median_duration(words: &[TimedText]) -> f64 {
+    let mut d: Vec<f64> = words.iter().map(|&(_, a, b)| (b - a).max(0.0)).collect();
+    d.sort_by(f64::total_cmp);
+    d[d.len() / 2]
+}
+
+/// Finds a phrase of three or more words that whisper wrote twice in a
+/// row where the second copy has no time of its own (its words squashed
+/// onto an instant: median word under 80 ms and under a third of the first
+/// copy's), as a decode under an initial prompt sometimes does; returns
+/// the indices of the words to keep (the copy dropped). A phrase said
+/// twice at a speaking pace is kept.
+pub fn drop_squashed_doubles(words: &[TimedText]) -> Vec<usize> {
+    let normed: Vec<String> = words.iter().map(|w| norm(w.0)).collect();
+    let mut keep = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let longest = (words.len() - i) / 2;
+        let copy = (3..=longest).rev().find(|&n| {
+            let (first, second) = (&words[i..i + n], &words[i + n..i + 2 * n]);
+            normed[i..i + n] == normed[i + n..i + 2 * n]
+                && normed[i..i + n].iter().any(|w| !w.is_empty())
+                && {
+                    let (a, b) = (median_duration(first), median_duration(second));
+                    b < 0.08 && b < a / 3.0
+                }
+        });
+        match copy {
+            Some(n) => {
+                keep.extend(i..i + n);
+                i += 2 * n;
+            }
+            None => {
+                keep.push(i);
+                i += 1;
+            }
+        }
+    }
+    keep
+}
+
 #[cfg(test)]
 mod tests {
+
+    /// Words of `text` one after another, each lasting `each` seconds from `t`.
+    fn timed(text: &str, t: f64, each: f64) -> Vec<(String, f64, f64)> {
+        text.split_whitespace()
+            .enumerate()
+            .map(|(k, w)| {
+                let a = t + k as f64 * each;
+                (w.to_string(), a, a + each)
+            })
+            .collect()
+    }
+
+    fn kept(words: &[(String, f64, f64)]) -> String {
+        let view: Vec<TimedText> = words.iter().map(|(w, a, b)| (w.as_str(), *a, *b)).collect();
+        drop_squashed_doubles(&view)
+            .into_iter()
+            .map(|i| words[i].0.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn a_copy_squashed_onto_an_instant_is_dropped() {
+        let mut w = timed("Paging the storage team now.", 4.0, 0.3);
+        w.extend(timed("Paging the storage team now.", 5.5, 0.005));
+        w.extend(timed("They answer fast.", 6.0, 0.3));
+        assert_eq!(kept(&w), "Paging the storage team now. They answer fast.");
+    }
+
+    #[test]
+    fn a_phrase_said_twice_at_speaking_pace_is_kept() {
+        let mut w = timed("roll it back", 1.0, 0.25);
+        w.extend(timed("roll it back", 1.8, 0.25));
+        assert_eq!(kept(&w), "roll it back roll it back");
+        // Two words squashed are too little to call a copy.
+        let mut w = timed("go now", 1.0, 0.3);
+        w.extend(timed("go now", 1.6, 0.0));
+        assert_eq!(kept(&w), "go now go now");
+    }
 
     #[test]
     fn stock_sign_offs_over_quiet_tails_are_dropped() {

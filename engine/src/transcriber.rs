@@ -11,7 +11,9 @@ use whisper_rs::{
 
 use crate::alignment::{alignment_lag, Loudness, ModelShape};
 use crate::error::EngineError;
-use crate::guard::{collapse_repeats, is_annotation, is_stock_phrase, GuardConfig};
+use crate::guard::{
+    collapse_repeats, drop_squashed_doubles, is_annotation, is_stock_phrase, GuardConfig,
+};
 use crate::window::Window;
 use crate::SAMPLE_RATE;
 
@@ -674,7 +676,16 @@ impl Worker {
         }
         // Repetition loops often span whisper's segments: collapse over the window.
         let texts: Vec<&str> = stream.iter().map(|(_, w, _, _)| w.text.trim()).collect();
-        let keep = collapse_repeats(&texts);
+        let looped = collapse_repeats(&texts);
+        // A sentence written twice with the copy squashed onto an instant.
+        let timed: Vec<(&str, f64, f64)> = looped
+            .iter()
+            .map(|&i| (texts[i], stream[i].1.start, stream[i].1.end))
+            .collect();
+        let keep: Vec<usize> = drop_squashed_doubles(&timed)
+            .into_iter()
+            .map(|k| looped[k])
+            .collect();
 
         let mut drafts: Vec<(usize, usize, Draft)> = Vec::new();
         let mut group: Vec<(usize, RawWord, f32, f32)> = Vec::new();
