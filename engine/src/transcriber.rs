@@ -866,20 +866,20 @@ mod tests {
     #[test]
     fn a_retried_sentence_heard_already_is_a_repeat() {
         let heard = [
-            draft("Starting the rollback now."),
-            draft("also had no canary for this service, so the change hit all traffic at once."),
+            draft("Draining the west pool now."),
+            draft("then the cache warmer kept running on the old nodes, so half the fleet stayed cold."),
         ];
         assert!(repeats_heard(
             &heard,
-            &draft("We also had no canary for this service, so the change hit all traffic")
+            &draft("And then the cache warmer kept running on the old nodes, so half the fleet")
         ));
-        assert!(repeats_heard(&heard, &draft("Starting the rollback now.")));
+        assert!(repeats_heard(&heard, &draft("Draining the west pool now.")));
         assert!(!repeats_heard(
             &heard,
             &draft("Support has forty tickets so far.")
         ));
         // Too short to tell a repeat from a real "yes, thanks".
-        assert!(!repeats_heard(&heard, &draft("the rollback")));
+        assert!(!repeats_heard(&heard, &draft("the west pool")));
         assert!(!repeats_heard(&[], &draft("anything said here")));
     }
 }

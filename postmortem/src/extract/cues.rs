@@ -150,6 +150,6 @@ mod tests {
             ) >= 1
         );
         assert_eq!(overlap("i think so", "yes we should"), 0);
-        assert!(overlap("starting the rollback now", "rollback is complete") >= 1);
+        assert!(overlap("kicking off the rollback", "rollback is complete") >= 1);
     }
 }

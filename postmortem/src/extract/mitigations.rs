@@ -1,5 +1,5 @@
 //! Mitigations, in order, and whether each worked. An attempt is the moment
-//! someone starts it ("Starting the rollback now", "Taking it from 12 pods to
+//! someone starts it ("Kicking off the rollback", "Taking it from 12 pods to
 //! 24"), or the instruction itself when nobody acknowledged it; the outcome
 //! comes from what was said after it ("Rollback is complete. Error rate is
 //! dropping" / "Scale out's done, but p99 hasn't moved").
