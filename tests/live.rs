@@ -17,7 +17,7 @@ const VIRTUAL_AUDIO_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts
 
 #[path = "../engine/tests/support/audio.rs"]
 mod audio;
-use audio::{best_correlation, decode_mono, resample, VirtualAudio};
+use audio::{best_correlation, decode_mono, piecewise_correlation, resample, VirtualAudio};
 
 fn lines(text: &str) -> Vec<serde_json::Value> {
     text.lines()
@@ -64,6 +64,9 @@ fn live_capture_of_a_played_fixture_transcribes_and_spools_it() {
     std::thread::sleep(Duration::from_millis(500));
     let played = Command::new("paplay")
         .arg("--device=virt")
+        // A deep buffer: the capture's whisper workers load both cores, and
+        // a player starved of CPU stalls the "meeting".
+        .arg("--latency-msec=400")
         .arg(&fixture)
         .envs(va.env())
         .status()
@@ -123,9 +126,41 @@ fn live_capture_of_a_played_fixture_transcribes_and_spools_it() {
         "spool correlation {ncc:.3} at lag {:.3} s",
         lag as f64 / f64::from(src_rate)
     );
+    // Piece by piece, so that a stall of the player on a loaded machine (the
+    // audio server inserts silence and plays the rest later) is told apart
+    // from audio the capture lost: every piece must be in the spool, each
+    // at or after the lag of the one before.
+    let pieces = piecewise_correlation(&src, &cap, src_rate, 2.0, 1.0);
+    let mut stalls = 0;
+    for (k, p) in pieces.iter().enumerate() {
+        let moved = k > 0 && (p.lag - pieces[k - 1].lag).abs() > (src_rate / 200) as isize;
+        println!(
+            "  piece at {:5.1} s: ncc {:.3} lag {:.3} s{}",
+            p.at,
+            p.ncc,
+            p.lag as f64 / f64::from(src_rate),
+            if moved { " (player stalled)" } else { "" }
+        );
+        if moved {
+            stalls += 1;
+        } else {
+            assert!(
+                p.ncc >= 0.9,
+                "spool does not hold the piece played at {:.1} s (ncc {:.3})",
+                p.at,
+                p.ncc
+            );
+        }
+    }
+    assert!(pieces.len() >= 8, "too few voiced pieces: {}", pieces.len());
     assert!(
-        ncc >= 0.9,
-        "spool does not match what was played (ncc {ncc:.3})"
+        stalls <= 2,
+        "the spool drifted against the source {stalls} times"
+    );
+    let drift = pieces.last().unwrap().lag - pieces[0].lag;
+    assert!(
+        drift >= -((src_rate / 200) as isize),
+        "the spool runs ahead of what was played: audio is missing"
     );
     let later = common::transcribe(&["-q", "-f", "jsonl", spool.to_str().unwrap()]);
     assert!(later.status.success(), "{}", common::stderr(&later));

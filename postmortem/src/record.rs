@@ -397,7 +397,7 @@ pub struct ActionItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
-    /// A deploy id (`D7741`).
+    /// A deploy id (`D4692`).
     Deploy,
     /// A release or version (`4.18`, `3.9.2`).
     Release,
@@ -445,7 +445,7 @@ impl EvidenceKind {
 pub struct Evidence {
     /// What it is.
     pub kind: EvidenceKind,
-    /// Normalised value (`D7741`, `OPS-1234`, `4.18`, `#4411`).
+    /// Normalised value (`D4692`, `OPS-1234`, `4.18`, `#4411`).
     pub value: String,
     /// The words it was read from.
     pub said: String,

@@ -156,17 +156,19 @@ pub fn ncc_at(src: &[f32], cap: &[f32], lag: isize) -> f64 {
     }
 }
 
+/// RMS of each `hop` samples.
+fn envelope(x: &[f32], hop: usize) -> Vec<f32> {
+    x.chunks(hop)
+        .map(|c| (c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32).sqrt())
+        .collect()
+}
+
 /// Best normalised cross-correlation of `src` against `cap` (same rate)
 /// over every lag leaving a second of overlap: coarse on 10 ms energy
 /// envelopes, then exact around the best coarse lag.
 pub fn best_correlation(src: &[f32], cap: &[f32], rate: u32) -> (f64, isize) {
     let hop = (rate / 100) as usize;
-    let env = |x: &[f32]| -> Vec<f32> {
-        x.chunks(hop)
-            .map(|c| (c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32).sqrt())
-            .collect()
-    };
-    let (es, ec) = (env(src), env(cap));
+    let (es, ec) = (envelope(src, hop), envelope(cap, hop));
     let pick = |a: (f64, isize), b: (f64, isize)| if b.0 > a.0 { b } else { a };
     let coarse = (-(es.len() as isize) + 100..=ec.len() as isize - 100)
         .map(|l| (ncc_at(&es, &ec, l), l))
@@ -177,4 +179,81 @@ pub fn best_correlation(src: &[f32], cap: &[f32], rate: u32) -> (f64, isize) {
     ((centre - span)..=(centre + span))
         .map(|l| (ncc_at(src, cap, l), l))
         .fold((f64::MIN, 0), pick)
+}
+
+/// One piece of the source found in the capture: its correlation there and
+/// the lag it sits at.
+#[allow(dead_code)]
+pub struct PieceMatch {
+    /// Seconds into the source where the piece starts.
+    pub at: f64,
+    /// Normalised cross-correlation of the piece at its best lag.
+    pub ncc: f64,
+    /// Samples of `cap` ahead of `src` (see [`ncc_at`]).
+    pub lag: isize,
+}
+
+/// Follows the source through the capture piece by piece (`piece_s` long,
+/// pieces without voice skipped): each piece is searched from the lag the
+/// one before it sat at up to `slack_s` later, so an audio server that
+/// stalled the player (silence inserted, the rest shifted later) is
+/// followed, while audio missing from the capture still shows as a piece
+/// that matches nowhere.
+#[allow(dead_code)]
+pub fn piecewise_correlation(
+    src: &[f32],
+    cap: &[f32],
+    rate: u32,
+    piece_s: f64,
+    slack_s: f64,
+) -> Vec<PieceMatch> {
+    let (_, start) = best_correlation(src, cap, rate);
+    let piece = (piece_s * f64::from(rate)) as usize;
+    let slack = (slack_s * f64::from(rate)) as isize;
+    let hop = (rate / 100) as isize;
+    let loudest = src.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let env_cap = envelope(cap, hop as usize);
+    let mut lag = start;
+    let mut out = Vec::new();
+    for (k, chunk) in src.chunks(piece).enumerate() {
+        let rms = (chunk.iter().map(|v| v * v).sum::<f32>() / chunk.len() as f32).sqrt();
+        if chunk.len() < piece / 2 || rms < loudest * 0.02 {
+            continue;
+        }
+        let offset = (k * piece) as isize;
+        let at = |l: isize| -> f64 {
+            // The piece alone, placed at `offset + l` in the capture.
+            let begin = offset + l;
+            if begin < 0 || begin as usize + chunk.len() > cap.len() {
+                return 0.0;
+            }
+            ncc_at(chunk, &cap[begin as usize..begin as usize + chunk.len()], 0)
+        };
+        let pick = |a: (f64, isize), b: (f64, isize)| if b.0 > a.0 { b } else { a };
+        // Coarse on 10 ms energy envelopes, then exact around the best.
+        let h = hop as usize;
+        let env_piece = envelope(chunk, h);
+        let coarse = ((lag - 2 * hop) / hop..=(lag + slack) / hop)
+            .map(|l| {
+                let begin = offset / hop + l;
+                let end = begin + env_piece.len() as isize;
+                if begin < 0 || end as usize > env_cap.len() {
+                    return (0.0, l * hop);
+                }
+                let window = &env_cap[begin as usize..end as usize];
+                (ncc_at(&env_piece, window, 0), l * hop)
+            })
+            .fold((f64::MIN, lag), pick)
+            .1;
+        let (ncc, best) = ((coarse - 2 * hop)..=(coarse + 2 * hop))
+            .map(|l| (at(l), l))
+            .fold((f64::MIN, coarse), pick);
+        out.push(PieceMatch {
+            at: offset as f64 / f64::from(rate),
+            ncc,
+            lag: best,
+        });
+        lag = best;
+    }
+    out
 }

@@ -1,4 +1,4 @@
-//! Action items: explicit ("Action item for Raj: …"), assigned ("Priya owns…",
+//! Action items: explicit ("Action item for Ravi: …"), assigned ("Esme owns…",
 //! "Priya, can you own…"), self-assigned ("I'll … by Thursday"), and group
 //! wishes ("we should improve…") kept and flagged vague. Each gets an owner,
 //! a due date resolved against the call's date, a priority, a category,
@@ -38,7 +38,7 @@ fn filler(w: &str) -> bool {
 }
 
 /// Words of a short clause before a commitment that only answers or agrees:
-/// "Yeah, that's mine, I'll also revert…", "Sure thing, I'll…".
+/// "Right, on me, I'll also roll the flag back…", "Sure thing, I'll…".
 const LEAD_CLAUSE_MAX: usize = 4;
 
 /// How an item begins.
@@ -55,8 +55,8 @@ enum Start {
 }
 
 /// Where a first-person commitment starts, and the index after it. Whisper
-/// joins a short answer to the commitment after it with a comma ("Yeah,
-/// that's mine, I'll also revert…"), so the commitment may follow one.
+/// joins a short answer to the commitment after it with a comma ("Right,
+/// on me, I'll also roll the flag back…"), so the commitment may follow one.
 fn commitment(s: &Sentence) -> Option<(usize, usize)> {
     let w: Vec<&str> = s.toks.iter().map(|t| t.lower.as_str()).collect();
     let mut from = 0;
@@ -189,7 +189,7 @@ fn assigned_owner(s: &Sentence, names: &[String]) -> Option<String> {
         else {
             continue;
         };
-        // "Action item, Dev adds a canary…", "Action item: Priya owns…".
+        // "Action item, Quentin adds a smoke test…", "Action item: Esme owns…".
         if slot && names.contains(&n) {
             return Some(n);
         }
@@ -282,7 +282,7 @@ fn starts_item(
             rest.first().is_some_and(|x| matches!(*x, "own" | "take")) || n.contains("i own");
         let dated_here =
             |x: &Sentence| today.is_some_and(|d| dates::due_date(&x.toks, d).is_some());
-        // The date or the plan may follow: "I'll add an alert. Is end of next week okay?"
+        // The date or the plan may follow: "I'll write the alert rule. Does Thursday work?"
         let later: Vec<&&Sentence> = following
             .iter()
             .take_while(|f| {
@@ -298,7 +298,7 @@ fn starts_item(
             return None;
         }
         // Once the incident is over, a substantial "I'll …" is a follow-up even
-        // when its date was lost ("I'll send an incident summary to the tenants").
+        // when its date was lost ("I'll draft a customer note for the affected accounts").
         let substantial = after_recovery && cues::content_words(&rest.join(" ")).len() >= 4;
         if owns || dated || planned || substantial {
             return Some(Start::SelfAssigned);
@@ -324,12 +324,12 @@ fn verification_at(norm: &str) -> Option<usize> {
         .map(|m| norm[..m.start()].split_whitespace().count())
 }
 
-/// An item's first-person commitment that refers back ("I'll have that email out").
+/// An item's first-person commitment that refers back ("I'll get that note sent").
 fn refers_back(s: &Sentence) -> bool {
     let Some((_, end)) = commitment(s) else {
         return false;
     };
-    // Only its first clause: "I can have it by the 9th, we'll test it by…".
+    // Only its first clause: "Ready by the 12th, then we rehearse it…".
     let rest: Vec<&str> = s.toks[end..]
         .iter()
         .take_while(|t| !t.is_punct())
@@ -467,7 +467,7 @@ struct Draft {
 }
 
 fn request_for(ctx: &Ctx, before: usize, owner: Option<&str>) -> Option<(usize, String, String)> {
-    // A request in the 60 s before: "Elena, can you send a targeted email …?"
+    // A request in the 60 s before: "Esme, could you notify the affected accounts …?"
     let here = ctx.sents[before].offset_s;
     for k in (0..before).rev() {
         let s = &ctx.sents[k];
@@ -557,7 +557,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
                 continue;
             }
             // A new commitment with its own content starts a new item even when it also
-            // carries a plan; "I'll test it by…" or "I can have it by…" continue the current one.
+            // carries a plan; "I'll verify it by…" or "ready by…" continue the current one.
             let plan_first = VERIFY_START.is_match(&s.norm);
             let start = if continuing && (plan_first || refers_back(s)) {
                 None
@@ -590,7 +590,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
                     if let Some(c) = current {
                         drafts[c].scope.push(i);
                     } else if refers_back(s) {
-                        // "Yep. I'll have that email out within the hour." — a commitment to an earlier request.
+                        // "Sure. I'll get that note sent in the next hour." — a commitment to an earlier request.
                         let dated = today.is_some_and(|d| dates::due_date(&s.toks, d).is_some());
                         if dated {
                             let owner = ctx.who(s);
@@ -617,7 +617,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
             }
         }
     }
-    // Owners from acceptance ("Yep, I'll take that") and from who was asked.
+    // Owners from acceptance ("Fine, I'll grab that") and from who was asked.
     for d in drafts.iter_mut() {
         let s = &ctx.sents[d.sent];
         if d.owner.is_some()
@@ -625,7 +625,7 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<ActionItem> {
             && d.action_from.is_none()
             && refers_back(s)
         {
-            // "I'll have that email out": the task is the one this speaker was asked for.
+            // "I'll get that note sent": the task is the one this speaker was asked for.
             if let Some((_, _, text)) = request_for(ctx, d.sent, d.owner.as_deref()) {
                 d.action_from = Some(text);
             }
@@ -758,7 +758,7 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
             }
         }
     }
-    // "Raj can get you the list" in the request this item answers.
+    // "Vikram can hand you the export" in the request this item answers.
     if d.action_from.is_some() {
         for k in (0..d.sent).rev().take(4) {
             let sk = &ctx.sents[k];

@@ -159,8 +159,8 @@ pub fn split_sentences(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Where a question tacked onto a statement with a comma starts ("Pause the
-/// US stage now, then what's the fastest fix?"): whisper often writes two
+/// Where a question tacked onto a statement with a comma starts ("Hold the
+/// canary now, then how do we patch it?"): whisper often writes two
 /// sentences as one. None when the sentence is a question throughout, or
 /// the comma only sets off a name ("Elena, can you…?").
 fn question_clause(s: &str) -> Option<usize> {
@@ -326,7 +326,7 @@ mod tests {
         let s = split_sentences("Okay, drain it, how long will it take?");
         assert_eq!(s[1].0, "Okay, drain it, ".len());
         for whole in [
-            "Ines, can you pull up the queue depth?",
+            "Ines, can you share the replica lag?",
             "Okay, that explains it, Ines, when does the job run?",
             "Can you check the logs, and is the dashboard up?",
             "Release 4. 18 went out.",

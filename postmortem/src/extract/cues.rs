@@ -124,29 +124,29 @@ mod tests {
         assert!(has(&STRONG_HEDGE, "my bet is the connection pool"));
         assert!(has(&STRONG_HEDGE, "could be the dns change"));
         assert!(!has(&STRONG_HEDGE, "the logs show pool exhaustion"));
-        assert!(has(&CONFIRM, "confirmed from the logs , it's the pool"));
-        assert!(has(&REFUTE, "so i don't think it's the cache"));
-        assert!(has(&REFUTE, "cache hit rate looks totally healthy"));
-        assert!(has(&NEGATIVE, "but p 99 hasn't moved"));
+        assert!(has(&CONFIRM, "confirmed from the traces , it's the worker"));
+        assert!(has(&REFUTE, "honestly we do not think that's the firewall"));
+        assert!(has(&REFUTE, "the disk latency looks totally healthy"));
+        assert!(has(&NEGATIVE, "but p 95 hasn't moved"));
         assert!(has(
             &POSITIVE,
-            "error rate is dropping , now under 1 percent"
+            "the failures are dropping , now below 2 percent"
         ));
+        assert!(has(&ESTIMATE, "maybe 15 minutes and it won't block writes"));
         assert!(has(
-            &ESTIMATE,
-            "maybe 20 minutes and it doesn't lock the table"
+            &MITIGATION_VERB,
+            "roll the billing worker back to 7.2.0"
         ));
-        assert!(has(&MITIGATION_VERB, "roll the eu gateway back to 3.9.1"));
-        assert!(has(&MITIGATION_VERB, "scale out the orders api"));
-        assert!(!has(&MITIGATION_VERB, "pull up the cache hit rate"));
+        assert!(has(&MITIGATION_VERB, "scale out the ingest workers"));
+        assert!(!has(&MITIGATION_VERB, "bring up the disk graphs"));
     }
 
     #[test]
     fn overlap_ignores_filler() {
         assert!(
             overlap(
-                "my bet is the cache hit rate is bad",
-                "i don't think it's the cache"
+                "my bet would be a deep disk queue",
+                "the disk is not the cause"
             ) >= 1
         );
         assert_eq!(overlap("i think so", "yes we should"), 0);

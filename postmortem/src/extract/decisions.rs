@@ -113,7 +113,7 @@ fn clean_decision(text: &str) -> String {
     t.trim_end_matches(['.', '!']).to_string()
 }
 
-/// Options said before a decision ("Options are rollback or a hotfix", "we could X, or", "Or I Y").
+/// Options said before a decision ("Either we roll back or patch forward", "we could X, or", "Or I Y").
 fn options_before(ctx: &Ctx, from: usize, upto: usize, since_offset: f64) -> Vec<String> {
     let mut out = Vec::new();
     let mut listing = false;
@@ -191,7 +191,7 @@ fn alternatives(
     sent: usize,
     since: usize,
 ) -> Vec<String> {
-    // The choice itself, without its reasons ("… because a rollback is faster than a hotfix").
+    // The choice itself, without its reasons ("… since reverting beats patching forward").
     let lower = decision.to_ascii_lowercase();
     let decision = lower
         .split(" because ")
@@ -273,7 +273,7 @@ fn rationale(ctx: &Ctx, sents: &[usize], decision_sent: usize) -> Option<String>
     if !reasons.is_empty() {
         return Some(reasons.join("; "));
     }
-    // A reason inside the decision sentence after a comma ("Don't mention X, we don't know that yet").
+    // A reason inside the decision sentence after a comma ("Leave X out, it isn't confirmed").
     let s = &ctx.sents[decision_sent];
     if has(&RATIONALE, &s.norm) {
         if let Some((_, r)) = s.text.split_once(", ") {

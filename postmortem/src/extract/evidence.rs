@@ -1,5 +1,5 @@
-//! Evidence, normalised from how people say it: deploy ids ("D 7 7 4 1" →
-//! `D7741`), releases ("four eighteen" → `4.18`), pull requests, commits,
+//! Evidence, normalised from how people say it: deploy ids ("D 4 6 9 2" →
+//! `D4692`), releases ("four eighteen" → `4.18`), pull requests, commits,
 //! ticket keys ("OPS twelve thirty four" → `OPS-1234`), URLs, dashboards,
 //! log queries, status pages read, feature flags and config keys.
 
@@ -45,7 +45,7 @@ fn id_digits(n: &Num) -> Option<String> {
 }
 
 /// The id at token `j` and the index after it. Whisper writes ids said in
-/// pairs as separate numbers ("C S forty one eighteen" → "CS 41 18"): a
+/// pairs as separate numbers ("C S twenty two seventeen" → "CS 22 17"): a
 /// number of one or two digits followed by two-digit numbers is one id.
 fn id_at(toks: &[Token], j: usize) -> Option<(String, usize)> {
     let n = toks.get(j)?.num_ref()?;
@@ -106,7 +106,7 @@ fn deploy(toks: &[Token], out: &mut Vec<Found>) {
                 });
             }
         } else if start == j {
-            // A deploy id written as one word: "d7741" is split by the tokenizer, so nothing here.
+            // A deploy id written as one word: "d4692" is split by the tokenizer, so nothing here.
         }
     }
 }
@@ -299,7 +299,7 @@ fn dashboard(toks: &[Token], out: &mut Vec<Found>) {
             });
             continue;
         }
-        // "the dashboard shows the pool at 100%": name it by what it shows.
+        // "the graph shows the disk at 98%": name it by what it shows.
         let after = toks
             .iter()
             .skip(i + 1)
@@ -356,7 +356,7 @@ fn log_query(s: &Sentence, next: Option<&Sentence>, out: &mut Vec<Found>) {
         return;
     }
     let mut value = s.text.trim().to_string();
-    // "Here's the query I ran in the log explorer. Status equals 429, ..."
+    // "This is the search I used in the log viewer. Status equals 429, ..."
     let short = s.toks.iter().filter(|t| t.is_word()).count() < 12 && s.norm.contains("here");
     if let Some(n) = next {
         if short
@@ -637,7 +637,7 @@ mod tests {
             vec![(Ticket, "OPS-1234".into())]
         );
         assert_eq!(
-            vals("the incident ticket is ops 3307"),
+            vals("our tracking ticket is ops 3307"),
             vec![(Ticket, "OPS-3307".into())]
         );
         assert_eq!(
@@ -660,7 +660,7 @@ mod tests {
     fn ids_as_whisper_writes_them() {
         use EvidenceKind::*;
         assert_eq!(
-            vals("the first one came in as ticket, SR 55 90."),
+            vals("it was logged as ticket, SR 55 90."),
             vec![(Ticket, "SR-5590".into())]
         );
         assert_eq!(
@@ -722,7 +722,7 @@ mod tests {
                 "vendor status page says there's an outage in us east".into()
             )]
         );
-        assert!(vals("can we post on the status page?").is_empty());
+        assert!(vals("should we update our public status site?").is_empty());
         assert_eq!(
             vals("I grepped the auth logs for token expired errors").len(),
             1

@@ -99,7 +99,7 @@ mod tests {
         assert!(!is_execution(&sent("Rolling back is great either.")));
         assert!(!is_execution(&sent("Restarting it would take an hour.")));
         assert!(is_execution(&sent(
-            "Starting it now, create index on orders,"
+            "Starting it now, vacuum on the ledger table,"
         )));
     }
 }

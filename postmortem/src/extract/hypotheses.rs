@@ -156,9 +156,13 @@ mod tests {
 
     #[test]
     fn hedges_are_hypotheses() {
-        assert!(hyp("I think the new search client might be timing out."));
-        assert!(hyp("My bet is the cache eviction is too aggressive."));
-        assert!(hyp("Maybe retries are piling up and tripping the limiter."));
+        assert!(hyp(
+            "I think the billing worker might be stalling on locks."
+        ));
+        assert!(hyp("My bet would be a stuck ingest queue."));
+        assert!(hyp(
+            "Maybe the sidecars are restarting and dropping requests."
+        ));
         assert!(hyp("Could be the DNS change from this morning."));
         assert!(hyp("I suspect the new index."));
         assert!(hyp("I think it's the load balancer."));
@@ -167,14 +171,14 @@ mod tests {
 
     #[test]
     fn confirmations_doubts_and_plans_are_not() {
-        assert!(!hyp("Confirmed from the logs, the pool is exhausted."));
-        assert!(!hyp("The dashboard shows the pool at one hundred percent."));
-        assert!(!hyp("So I don't think it's the cache."));
-        assert!(!hyp("I'm not sure about that."));
+        assert!(!hyp("Verified in the traces, the worker is starved."));
         assert!(!hyp(
-            "It's about forty million rows, so maybe twenty minutes."
+            "The graph has disk usage pinned at ninety eight percent."
         ));
-        assert!(!hyp("We need some kind of canary for config maybe."));
+        assert!(!hyp("Honestly, the firewall is not the cause."));
+        assert!(!hyp("Not sure that holds up."));
+        assert!(!hyp("There are twelve shards, so maybe half an hour."));
+        assert!(!hyp("We should add a staged rollout for flags maybe."));
         assert!(!hyp("Any ideas?"));
         assert!(!hyp("I think I found it, the cron ran twice."));
         let a = sent("I think that's us.");

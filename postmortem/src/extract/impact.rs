@@ -202,7 +202,7 @@ pub fn numbers_in(s: &Sentence) -> Vec<(String, f64, String, String)> {
             out.push((what, v, noun, said(t, i, k + 1)));
             continue;
         }
-        // "about three percent of merchants, roughly four hundred"
+        // "about two percent of sellers, roughly three hundred"
         if matches!(prev, "roughly" | "about" | "around" | "approximately")
             && i >= 2
             && t[i - 2].is_punct()
@@ -367,11 +367,11 @@ mod tests {
     #[test]
     fn reads_impact_numbers() {
         assert_eq!(
-            nums("Search is returning five hundred errors on about thirty percent of queries."),
+            nums("The gateway throws five hundred errors for about thirty percent of queries."),
             vec![("share of queries".into(), 30.0, "%".into())]
         );
         assert_eq!(
-            nums("p ninety nine is at one point five seconds"),
+            nums("the p ninety nine sits around one point five seconds"),
             vec![("p99 latency".into(), 1.5, "s".into())]
         );
         assert_eq!(
@@ -379,7 +379,7 @@ mod tests {
             vec![("customer tickets".into(), 120.0, "tickets".into())]
         );
         assert_eq!(
-            nums("That's roughly three point two million dollars of annual contract value"),
+            nums("We're talking three point two million dollars in annual contract value"),
             vec![("annual contract value".into(), 3_200_000.0, "USD".into())]
         );
         assert_eq!(
@@ -393,7 +393,7 @@ mod tests {
             nums("The error rate is about 6%."),
             vec![("error rate".into(), 6.0, "%".into())]
         );
-        assert!(nums("The index build is at about sixty percent.").is_empty());
-        assert!(nums("Taking it from twelve pods to twenty four.").is_empty());
+        assert!(nums("The backfill is about sixty percent done.").is_empty());
+        assert!(nums("Going from eight replicas to sixteen.").is_empty());
     }
 }

@@ -80,7 +80,7 @@ pub fn systems(ctx: &Ctx) -> Vec<String> {
                 .collect();
             found.push(words.join(" "));
         }
-        // "declaring a SEV one for checkout"
+        // "calling a SEV two for billing"
         if SEV.is_match(&s.norm) {
             if let Some(p) = s.norm.find(" for ") {
                 let name: String = s.norm[p + 5..]

@@ -1,8 +1,8 @@
 //! Mitigations, in order, and whether each worked. An attempt is the moment
-//! someone starts it ("Kicking off the rollback", "Taking it from 12 pods to
-//! 24"), or the instruction itself when nobody acknowledged it; the outcome
-//! comes from what was said after it ("Rollback is complete. Error rate is
-//! dropping" / "Scale out's done, but p99 hasn't moved").
+//! someone starts it ("Kicking off the revert", "Going from 8 replicas to
+//! 16"), or the instruction itself when nobody acknowledged it; the outcome
+//! comes from what was said after it ("Revert finished. Failures are
+//! dropping" / "Replicas are up, but p99 is unchanged").
 
 use std::sync::LazyLock;
 

@@ -343,12 +343,12 @@ mod tests {
         let dev = vec!["Dev".to_string()];
         assert_eq!(
             self_intro(
-                &sent("Okay everyone, this is Maya, I am the incident commander."),
+                &sent("Alright folks, this is Zara, I'm running this incident."),
                 &none
             )
             .unwrap()
             .0,
-            "Maya"
+            "Zara"
         );
         assert_eq!(self_intro(&sent("Dev here."), &dev).unwrap().0, "Dev");
         assert_eq!(
@@ -362,13 +362,13 @@ mod tests {
             "Nora"
         );
         let (n, role) = self_intro(
-            &sent("Callum from the database team, I've just joined."),
+            &sent("Bjorn from the storage team, only now joining."),
             &none,
         )
         .unwrap();
         assert_eq!(
             (n.as_str(), role.as_deref()),
-            ("Callum", Some("database team"))
+            ("Bjorn", Some("storage team"))
         );
         assert!(self_intro(&sent("Support here."), &none).is_none());
         assert!(self_intro(&sent("Same here."), &none).is_none());
@@ -378,7 +378,7 @@ mod tests {
     fn finds_addressed_people() {
         let names = vec!["Raj".to_string(), "Priya".to_string()];
         assert_eq!(
-            addressed(&sent("Raj, scale out the orders API."), &names)
+            addressed(&sent("Raj, add replicas to the ledger service."), &names)
                 .unwrap()
                 .1,
             "Raj"
@@ -402,7 +402,7 @@ mod tests {
                 .1,
             "Priya"
         );
-        assert!(addressed(&sent("Raj can get you the list."), &names).is_none());
+        assert!(addressed(&sent("Raj can send you the numbers."), &names).is_none());
         assert_eq!(
             name_at(&tokenize("Priyah")[0], &["Priya".into()]),
             Some("Priya".into())

@@ -167,14 +167,14 @@ mod tests {
 
     #[test]
     fn finds_spoken_and_written_times() {
-        assert_eq!(times("it went out at eight fifty two"), vec![(8, 52)]);
-        assert_eq!(times("the alert fired at nine o'clock"), vec![(9, 0)]);
+        assert_eq!(times("it shipped at nine forty one"), vec![(9, 41)]);
+        assert_eq!(times("the page came in at ten o'clock"), vec![(10, 0)]);
         assert_eq!(
-            times("calling it mitigated at fourteen fifty two U T C"),
-            vec![(14, 52)]
+            times("we called it stable at sixteen twenty three U T C"),
+            vec![(16, 23)]
         );
         assert_eq!(times("scheduled for eighteen hundred"), vec![(18, 0)]);
-        assert_eq!(times("went out at 8.52. Deploy is D7741"), vec![(8, 52)]);
+        assert_eq!(times("shipped at 9.41. Deploy is D4692"), vec![(9, 41)]);
         assert_eq!(times("since about 15:40"), vec![(15, 40)]);
         assert_eq!(times("at forty percent"), Vec::<(u32, u32)>::new());
         assert_eq!(times("at 3pm"), vec![(15, 0)]);

@@ -456,11 +456,7 @@ mod tests {
             Some("2026-04-10")
         );
         assert_eq!(
-            due(
-                "by this Friday, and replay it to show it fired on Monday",
-                wed
-            )
-            .as_deref(),
+            due("by this Friday, then we rerun the drill on Monday", wed).as_deref(),
             Some("2026-04-10")
         );
         assert_eq!(
@@ -476,7 +472,7 @@ mod tests {
             Some("2026-04-08")
         );
         assert_eq!(
-            due("Is end of next week okay?", wed).as_deref(),
+            due("Would end of next week work?", wed).as_deref(),
             Some("2026-04-17")
         );
         assert_eq!(
@@ -492,7 +488,7 @@ mod tests {
             Some("2026-03-21")
         );
         assert_eq!(
-            due("I can have it by April twenty second.", wed).as_deref(),
+            due("Should be ready on April twenty second.", wed).as_deref(),
             Some("2026-04-22")
         );
         assert_eq!(
@@ -530,7 +526,7 @@ mod tests {
     fn weekday_with_day_of_month() {
         // 2026-05-12 is a Tuesday.
         assert_eq!(
-            due("Due next Tuesday, the nineteenth.", "2026-05-12").as_deref(),
+            due("Let's say next Tuesday, so the nineteenth.", "2026-05-12").as_deref(),
             Some("2026-05-19")
         );
         assert_eq!(

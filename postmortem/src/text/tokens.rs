@@ -200,7 +200,7 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Written numbers: "4.18", "14:52", "1,200", "21st", "300ms", "D7741", "429s".
+/// Written numbers: "4.18", "14:52", "1,200", "21st", "300ms", "D4692", "429s".
 fn digit_token(core: &str) -> Option<Vec<Token>> {
     if all_digits(core) {
         return Some(vec![Token::num(Num::digits(core))]);
@@ -260,7 +260,7 @@ fn digit_token(core: &str) -> Option<Vec<Token>> {
             return Some(t);
         }
     }
-    // Letters then digits: "D7741", "p99", "OPS1234", "v4".
+    // Letters then digits: "D4692", "p99", "OPS1234", "v4".
     let split = core.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = core.split_at(split);
     if !letters.is_empty()
@@ -357,7 +357,7 @@ fn join_numbers(tokens: Vec<Token>) -> Vec<Token> {
     let mut i = 0;
     while i < tokens.len() {
         let t = &tokens[i];
-        // Digits written one by one: "7 7 4 1".
+        // Digits written one by one: "4 6 9 2".
         if single_digit_num(t).is_some() {
             let mut j = i;
             let mut digits = Vec::new();
@@ -680,25 +680,28 @@ mod tests {
     #[test]
     fn spoken_and_written_numbers_normalise_alike() {
         assert_eq!(
-            norm("Release four eighteen went out at eight fifty two."),
-            "release 4 18 went out at 8 52 ."
+            norm("Release six twenty shipped at nine forty one."),
+            "release 6 20 shipped at 9 41 ."
         );
         assert_eq!(
-            norm("Release 4.18 went out at 8:52."),
-            "release 4.18 went out at 8:52 ."
+            norm("Release 6.20 shipped at 9:41."),
+            "release 6.20 shipped at 9:41 ."
         );
-        assert_eq!(norm("Deploy ID is D 7 7 4 1."), "deploy id is d 7 7 4 1 .");
-        assert_eq!(norm("deploy id is D-7-7-4-1"), "deploy id is d 7 7 4 1");
-        assert_eq!(norm("Deploy ID D7741"), "deploy id d 7741");
+        assert_eq!(norm("Build ID is D 4 6 9 2."), "build id is d 4 6 9 2 .");
+        assert_eq!(norm("build id is D-4-6-9-2"), "build id is d 4 6 9 2");
+        assert_eq!(norm("Deploy ID D4692"), "deploy id d 4692");
         assert_eq!(
             norm("the E U gateway and the A P I"),
             "the eu gateway and the api"
         );
         assert_eq!(
-            norm("three hundred and ten milliseconds"),
-            "310 milliseconds"
+            norm("four hundred and sixty milliseconds"),
+            "460 milliseconds"
         );
-        assert_eq!(norm("p ninety nine is at 2.4s"), "p 99 is at 2.4 seconds");
+        assert_eq!(
+            norm("p ninety five sits at 2.4s"),
+            "p 95 sits at 2.4 seconds"
+        );
         assert_eq!(
             norm("about 40% of requests"),
             "about 40 percent of requests"
