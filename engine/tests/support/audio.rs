@@ -163,22 +163,30 @@ fn envelope(x: &[f32], hop: usize) -> Vec<f32> {
         .collect()
 }
 
+/// The better of two (correlation, lag) candidates.
+fn better(a: (f64, isize), b: (f64, isize)) -> (f64, isize) {
+    if b.0 > a.0 {
+        b
+    } else {
+        a
+    }
+}
+
 /// Best normalised cross-correlation of `src` against `cap` (same rate)
 /// over every lag leaving a second of overlap: coarse on 10 ms energy
 /// envelopes, then exact around the best coarse lag.
 pub fn best_correlation(src: &[f32], cap: &[f32], rate: u32) -> (f64, isize) {
     let hop = (rate / 100) as usize;
     let (es, ec) = (envelope(src, hop), envelope(cap, hop));
-    let pick = |a: (f64, isize), b: (f64, isize)| if b.0 > a.0 { b } else { a };
     let coarse = (-(es.len() as isize) + 100..=ec.len() as isize - 100)
         .map(|l| (ncc_at(&es, &ec, l), l))
-        .fold((f64::MIN, 0), pick)
+        .fold((f64::MIN, 0), better)
         .1;
     let centre = coarse * hop as isize;
     let span = 2 * hop as isize;
     ((centre - span)..=(centre + span))
         .map(|l| (ncc_at(src, cap, l), l))
-        .fold((f64::MIN, 0), pick)
+        .fold((f64::MIN, 0), better)
 }
 
 /// One piece of the source found in the capture: its correlation there and
@@ -216,8 +224,7 @@ pub fn piecewise_correlation(
     let mut lag = start;
     let mut out = Vec::new();
     for (k, chunk) in src.chunks(piece).enumerate() {
-        let rms = (chunk.iter().map(|v| v * v).sum::<f32>() / chunk.len() as f32).sqrt();
-        if chunk.len() < piece / 2 || rms < loudest * 0.02 {
+        if chunk.len() < piece / 2 || envelope(chunk, chunk.len())[0] < loudest * 0.02 {
             continue;
         }
         let offset = (k * piece) as isize;
@@ -229,10 +236,8 @@ pub fn piecewise_correlation(
             }
             ncc_at(chunk, &cap[begin as usize..begin as usize + chunk.len()], 0)
         };
-        let pick = |a: (f64, isize), b: (f64, isize)| if b.0 > a.0 { b } else { a };
         // Coarse on 10 ms energy envelopes, then exact around the best.
-        let h = hop as usize;
-        let env_piece = envelope(chunk, h);
+        let env_piece = envelope(chunk, hop as usize);
         let coarse = ((lag - 2 * hop) / hop..=(lag + slack) / hop)
             .map(|l| {
                 let begin = offset / hop + l;
@@ -243,11 +248,11 @@ pub fn piecewise_correlation(
                 let window = &env_cap[begin as usize..end as usize];
                 (ncc_at(&env_piece, window, 0), l * hop)
             })
-            .fold((f64::MIN, lag), pick)
+            .fold((f64::MIN, lag), better)
             .1;
         let (ncc, best) = ((coarse - 2 * hop)..=(coarse + 2 * hop))
             .map(|l| (at(l), l))
-            .fold((f64::MIN, coarse), pick);
+            .fold((f64::MIN, coarse), better);
         out.push(PieceMatch {
             at: offset as f64 / f64::from(rate),
             ncc,

@@ -1,5 +1,5 @@
 //! Numbers as people say them and as whisper writes them: "four eighteen",
-//! "two point thirty one", "D 4 6 9 2", "twelve oh five", "4.18", "14:52",
+//! "three point forty two", "D 4 6 9 2", "twelve oh five", "4.18", "14:52",
 //! "eighteen hundred", "two point one million". A [`Num`] keeps the groups
 //! as said, so context can read it as a version, an id, a time or a value.
 
@@ -566,7 +566,10 @@ mod tests {
     #[test]
     fn versions_and_clocks() {
         assert_eq!(n("four eighteen").version().as_deref(), Some("4.18"));
-        assert_eq!(n("two point thirty one").version().as_deref(), Some("2.31"));
+        assert_eq!(
+            n("three point forty two").version().as_deref(),
+            Some("3.42")
+        );
         assert_eq!(
             n("five point four point seven").version().as_deref(),
             Some("5.4.7")
