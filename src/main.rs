@@ -25,6 +25,8 @@ enum Command {
     Library(cmd::library::LibraryArgs),
     /// Track action items from open to verified.
     Actions(cmd::actions::ActionsArgs),
+    /// Which close-out criteria an incident meets, and what is missing.
+    Closeout(cmd::closeout::CloseoutArgs),
     /// Transcribe recordings (same as the `transcribe` binary).
     Transcribe(cmd::transcribe::TranscribeArgs),
     /// Train the learned parts of extraction from scenarios' truth.
@@ -54,6 +56,8 @@ enum EvalCommand {
     Live(cmd::eval_live::EvalLiveArgs),
     /// Score postmortem extraction against scripted scenarios' truth.
     Postmortem(cmd::eval_postmortem::EvalPostmortemArgs),
+    /// How well `library similar` finds the right past incident.
+    Library(cmd::eval_library::EvalLibraryArgs),
 }
 
 fn main() {
@@ -65,6 +69,7 @@ fn main() {
         Command::Show(a) => cmd::show::run(a).map(|()| 0),
         Command::Library(a) => cmd::library::run(a),
         Command::Actions(a) => cmd::actions::run(a),
+        Command::Closeout(a) => cmd::closeout::run(a),
         Command::Transcribe(a) => cmd::transcribe::run(a),
         Command::Train { what } => match what {
             TrainCommand::Acts(a) => cmd::train::run(a).map(|()| 0),
@@ -73,6 +78,7 @@ fn main() {
             EvalCommand::Asr(a) => cmd::eval_asr::run(a).map(|()| 0),
             EvalCommand::Live(a) => cmd::eval_live::run(a).map(|()| 0),
             EvalCommand::Postmortem(a) => cmd::eval_postmortem::run(a).map(|()| 0),
+            EvalCommand::Library(a) => cmd::eval_library::run(a).map(|()| 0),
         },
     };
     std::process::exit(hotwash::exit_code(result));

@@ -132,6 +132,22 @@ pub enum Error {
     /// A request that does not make sense as given.
     #[error("{0}")]
     Usage(String),
+    /// A tracker export that cannot be read.
+    #[error("{path}: {reason}; pass a CSV exported from Jira or Linear")]
+    TrackerExport {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The sentence-embedding model failed.
+    #[error("sentence embeddings ({model}): {reason}")]
+    Embed {
+        /// The model.
+        model: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// The failure-mode catalogue is malformed.
     #[error("failure-mode catalogue: {0}")]
     Catalogue(String),

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::ingest::{self, Artifact};
+use crate::similar::{record_signatures, write_derived, StoredVector};
 use crate::{classify, write_incident, ActionRow, HistoryRow, IncidentWrite, Library, TagRow};
 
 /// The export format's schema tag.
@@ -40,6 +41,12 @@ struct IncidentLine {
     artifacts: Vec<Artifact>,
     tags: Vec<TagRow>,
     actions: Vec<ActionLine>,
+    /// Sentence embeddings as stored (absent in files of older libraries).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    vectors: Vec<StoredVector>,
+    /// Close-out state (runbook, follow-up review), when any was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    closeout: Option<crate::closeout::CloseoutRow>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -119,6 +126,8 @@ pub(crate) fn export(lib: &Library, out: &mut dyn Write) -> Result<usize> {
             artifacts: lib.artifacts(id)?,
             tags: lib.tags(id)?,
             actions,
+            vectors: lib.vectors_of(id)?,
+            closeout: lib.closeout_row(id)?,
         };
         write(out, &Line::Incident(Box::new(line)))?;
     }
@@ -203,6 +212,16 @@ pub(crate) fn import(lib: &mut Library, input: &mut dyn BufRead, name: &Path) ->
             },
         )
         .map_err(e)?;
+        write_derived(
+            &tx,
+            &inc.id,
+            &record_signatures(&lib.signatures, &record),
+            Some(&inc.vectors),
+        )
+        .map_err(e)?;
+        if let Some(c) = &inc.closeout {
+            crate::closeout::write_row(&tx, &inc.id, c).map_err(e)?;
+        }
         for t in &inc.tags {
             tx.execute(
                 "INSERT INTO tags (incident_id, tag, source, triggers, removed) VALUES (?, ?, ?, ?, ?)",
@@ -228,8 +247,8 @@ pub(crate) fn import(lib: &mut Library, input: &mut dyn BufRead, name: &Path) ->
                 ));
             }
             tx.execute(
-                "INSERT INTO actions (id, incident_id, item, action, owner, due, priority, category, verification, status, evidence, reason, in_record, updated_utc)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO actions (id, incident_id, item, action, owner, due, priority, category, verification, status, evidence, reason, in_record, updated_utc, tracker, tracker_key, tracker_status, tracker_utc)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 params![
                     a.id,
                     a.incident_id,
@@ -244,7 +263,11 @@ pub(crate) fn import(lib: &mut Library, input: &mut dyn BufRead, name: &Path) ->
                     a.evidence,
                     a.reason,
                     a.in_record,
-                    a.updated_utc
+                    a.updated_utc,
+                    a.tracker.as_ref().map(|t| t.tracker.as_str()),
+                    a.tracker.as_ref().map(|t| t.key.as_str()),
+                    a.tracker.as_ref().map(|t| t.status.as_str()),
+                    a.tracker.as_ref().map(|t| t.seen_utc.as_str())
                 ],
             )
             .map_err(e)?;
@@ -265,5 +288,6 @@ pub(crate) fn import(lib: &mut Library, input: &mut dyn BufRead, name: &Path) ->
         }
     }
     tx.commit().map_err(e)?;
+    lib.writes.set(lib.writes.get() + 1);
     Ok(incidents.len())
 }

@@ -23,6 +23,7 @@ pub const RENDERED: &[&str] = &[
     "brief-engineering.md",
     "brief-support.md",
     "actions-jira.csv",
+    "actions-jira.config.json",
     "actions-linear.csv",
 ];
 

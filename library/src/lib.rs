@@ -10,26 +10,37 @@
 
 #![deny(missing_docs)]
 
+pub mod closeout;
 pub mod error;
 mod exchange;
 pub mod ingest;
 pub mod schema;
+pub mod signature;
+mod similar;
 pub mod status;
 pub mod tags;
+pub mod tracker;
 
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use hotwash_postmortem::acts::Embed;
 use hotwash_postmortem::record::IncidentRecord;
 use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
+pub use closeout::{Closeout, CloseoutRow, CloseoutUpdate, Criterion, ReviewDue};
 pub use error::{Error, Result};
 pub use exchange::EXPORT_SCHEMA;
 pub use ingest::{prepare, Artifact, Prepared};
+pub use signature::Signatures;
+pub use similar::{Signals, SimilarAnswer, SimilarHit, SimilarTo, REFINE};
 pub use status::ActionStatus;
 pub use tags::{Catalogue, Suggestion};
+pub use tracker::{Drift, Moved, Tracker, TrackerReport};
 
 /// The database's file name inside `$HOTWASH_HOME` or the data directory.
 pub const DB_FILE: &str = "library.db";
@@ -275,6 +286,22 @@ pub struct ActionRow {
     pub in_record: bool,
     /// When it last changed.
     pub updated_utc: String,
+    /// What the tracker said of it at the last `hotwash actions import`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracker: Option<TrackerState>,
+}
+
+/// An action's issue in Jira or Linear, as last imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackerState {
+    /// `jira` or `linear`.
+    pub tracker: String,
+    /// The issue's key.
+    pub key: String,
+    /// Its status there.
+    pub status: String,
+    /// When it was read.
+    pub seen_utc: String,
 }
 
 /// One status change of an action.
@@ -343,6 +370,22 @@ pub struct Added {
     pub suggested: Vec<Suggestion>,
     /// Notes for the user.
     pub warnings: Vec<String>,
+    /// Past incidents this one resembles (a shared signature, or meaning
+    /// at least [`RECUR_MEANING`]), with their actions not yet verified.
+    pub recurrences: Vec<Recurrence>,
+}
+
+/// Cosine by meaning from which an added incident is said to resemble a
+/// past one (all-MiniLM-L6-v2; measured in `hotwash eval library`).
+pub const RECUR_MEANING: f32 = 0.7;
+
+/// A past incident an added one resembles.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recurrence {
+    /// The past incident and why it matched.
+    pub hit: SimilarHit,
+    /// Its action items that are neither verified nor declined.
+    pub unverified: Vec<ActionRow>,
 }
 
 /// What `check` found.
@@ -369,6 +412,12 @@ pub struct Library {
     conn: Connection,
     path: PathBuf,
     catalogue: Catalogue,
+    signatures: Signatures,
+    embedder: Option<Arc<dyn Embed>>,
+    cache: RefCell<similar::VectorCache>,
+    /// Writes through this connection (with `PRAGMA data_version`, which
+    /// counts the others', it tells when the vector cache is stale).
+    writes: Cell<u64>,
 }
 
 /// Turns SQLite's "not a database"/"corrupt" into the error that says so.
@@ -534,10 +583,19 @@ fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ActionRow> {
         reason: row.get(11)?,
         in_record: row.get(12)?,
         updated_utc: row.get(13)?,
+        tracker: match row.get::<_, Option<String>>(14)? {
+            Some(tracker) => Some(TrackerState {
+                tracker,
+                key: row.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                status: row.get::<_, Option<String>>(16)?.unwrap_or_default(),
+                seen_utc: row.get::<_, Option<String>>(17)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 
-const ACTION_COLUMNS: &str = "id, incident_id, item, action, owner, due, priority, category, verification, status, evidence, reason, in_record, updated_utc";
+const ACTION_COLUMNS: &str = "id, incident_id, item, action, owner, due, priority, category, verification, status, evidence, reason, in_record, updated_utc, tracker, tracker_key, tracker_status, tracker_utc";
 
 fn mitigation_from_row(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMitigation> {
     let cited: String = row.get(at + 7)?;
@@ -581,6 +639,10 @@ impl Library {
             conn,
             path: path.to_path_buf(),
             catalogue: Catalogue::builtin()?,
+            signatures: Signatures::builtin()?,
+            embedder: None,
+            cache: RefCell::default(),
+            writes: Cell::new(0),
         };
         let version = lib.probe()?;
         lib.retry_busy(|c| {
@@ -594,6 +656,19 @@ impl Library {
             lib.migrate()?;
         }
         Ok(lib)
+    }
+
+    /// Uses `e` to embed what is added and what `similar` is asked
+    /// (all-MiniLM-L6-v2 in hotwash); without one, `similar` ranks by
+    /// signatures and words only.
+    pub fn with_embedder(mut self, e: Arc<dyn Embed>) -> Library {
+        self.embedder = Some(e);
+        self
+    }
+
+    /// Whether an embedder is set.
+    pub fn has_embedder(&self) -> bool {
+        self.embedder.is_some()
     }
 
     /// The database file.
@@ -707,6 +782,8 @@ impl Library {
         let id = r.incident.id.clone();
         let text = ingest::search_text(r);
         let suggested = self.catalogue.suggest(&text.extracted());
+        let sigs = similar::record_signatures(&self.signatures, r);
+        let vectors = similar::embed_record(self, r)?;
         let path = self.path.clone();
         let e = |err| classify(&path, err);
         let tx = self
@@ -726,6 +803,7 @@ impl Library {
             },
         )
         .map_err(e)?;
+        similar::write_derived(&tx, &id, &sigs, Some(vectors.as_slice())).map_err(e)?;
         tx.execute(
             "DELETE FROM tags WHERE incident_id = ? AND source = 'suggested' AND removed = 0",
             [&id],
@@ -783,7 +861,10 @@ impl Library {
             }
         }
         tx.commit().map_err(e)?;
+        self.writes.set(self.writes.get() + 1);
+        let recurrences = self.recurrences(&id)?;
         Ok(Added {
+            recurrences,
             id,
             title: r.incident.title.clone(),
             updated,
@@ -793,6 +874,29 @@ impl Library {
             suggested,
             warnings: p.warnings.clone(),
         })
+    }
+
+    /// The past incidents `id` resembles, with their unverified actions.
+    fn recurrences(&self, id: &str) -> Result<Vec<Recurrence>> {
+        let answer = self.similar(SimilarTo::Incident(id), 5)?;
+        let mut out = Vec::new();
+        for hit in answer.hits {
+            let close =
+                !hit.signatures.is_empty() || hit.meaning.is_some_and(|m| m >= RECUR_MEANING);
+            if !close {
+                continue;
+            }
+            let unverified = self
+                .actions(&ActionFilter {
+                    incident: Some(hit.incident.id.clone()),
+                    ..ActionFilter::default()
+                })?
+                .into_iter()
+                .filter(|a| !matches!(a.status, ActionStatus::Verified | ActionStatus::WontDo))
+                .collect();
+            out.push(Recurrence { hit, unverified });
+        }
+        Ok(out)
     }
 
     fn summaries(&self, ids: &[String]) -> Result<Vec<IncidentSummary>> {

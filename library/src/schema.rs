@@ -8,7 +8,7 @@
 pub const APPLICATION_ID: i32 = 0x4857_4c42;
 
 /// Every migration, in order; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -99,4 +99,47 @@ CREATE VIRTUAL TABLE incident_fts USING fts5(
     title, symptoms, timeline, rca, decisions, mitigations, actions, transcript,
     tokenize = 'porter unicode61'
 );
+"#;
+
+/// Version 2: sentence embeddings and exact signatures for `similar`,
+/// close-out state per incident, and the trackers' view of each action.
+const V2: &str = r#"
+-- Sentence embeddings (little-endian f32), one row per embedded text:
+-- kind 'incident' (title and symptoms), 'symptom', 'mitigation', 'action'.
+CREATE TABLE vectors (
+    incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (incident_id, kind, seq)
+) STRICT;
+
+-- Normalised error strings and alert names the record holds.
+CREATE TABLE signatures (
+    incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+    signature TEXT NOT NULL,
+    said TEXT NOT NULL,
+    PRIMARY KEY (incident_id, signature)
+) STRICT;
+CREATE INDEX signatures_signature ON signatures(signature);
+
+-- Close-out: the runbook update and the follow-up review.
+CREATE TABLE closeouts (
+    incident_id TEXT PRIMARY KEY REFERENCES incidents(id) ON DELETE CASCADE,
+    runbook TEXT,
+    runbook_by TEXT,
+    runbook_utc TEXT,
+    review_due TEXT,
+    review_done_utc TEXT,
+    review_by TEXT,
+    review_note TEXT
+) STRICT;
+
+-- What the tracker (Jira, Linear) last said of an action.
+ALTER TABLE actions ADD COLUMN tracker TEXT;
+ALTER TABLE actions ADD COLUMN tracker_key TEXT;
+ALTER TABLE actions ADD COLUMN tracker_status TEXT;
+ALTER TABLE actions ADD COLUMN tracker_utc TEXT;
 "#;

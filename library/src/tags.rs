@@ -133,7 +133,7 @@ pub fn normalise_tag(tag: &str) -> Result<String> {
 }
 
 /// Lowercase words separated by single spaces, with a space at each end.
-fn normalise_text(text: &str) -> String {
+pub(crate) fn normalise_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
     let mut space = true;
@@ -154,7 +154,7 @@ fn normalise_text(text: &str) -> String {
 
 /// Whether the normalised `hay` holds the phrase as whole words; a trailing
 /// `*` lets the last word have any ending.
-fn contains_phrase(hay: &str, phrase: &str) -> bool {
+pub(crate) fn contains_phrase(hay: &str, phrase: &str) -> bool {
     let (body, prefix) = match phrase.strip_suffix('*') {
         Some(b) => (b, true),
         None => (phrase, false),

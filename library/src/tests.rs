@@ -468,7 +468,18 @@ fn export_then_import_into_a_fresh_library_is_lossless() {
     a.tag("inc-queue", &["capacity".into()], false).unwrap();
     a.set_status("inc-pool/A1", ActionStatus::InProgress, None, None, "ann")
         .unwrap();
+    a.update_closeout(
+        "inc-cert",
+        &CloseoutUpdate {
+            runbook: Some("wiki/certs#rotation".into()),
+            review_on: NaiveDate::from_ymd_opt(2026, 4, 1),
+            review_done: None,
+        },
+        "ann",
+    )
+    .unwrap();
     let first = export_string(&a);
+    assert!(first.contains("wiki/certs#rotation"));
     assert_eq!(first.lines().count(), 4);
     let mut b = Library::open(&d.path().join("b.db")).unwrap();
     let n = b
@@ -561,4 +572,337 @@ fn severities_normalise() {
     assert_eq!(normalise_severity("sev 2"), "SEV2");
     assert_eq!(normalise_severity("2"), "SEV2");
     assert_eq!(normalise_severity("SEV-1"), "SEV1");
+}
+
+/// A deterministic stand-in for the sentence model in unit tests: words
+/// hashed into 64 buckets, unit length. Texts sharing words are close.
+#[derive(Debug)]
+struct BagOfWords;
+
+impl Embed for BagOfWords {
+    fn name(&self) -> &str {
+        "bag-of-words-64"
+    }
+    fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let mut v = vec![0f32; 64];
+                for w in t
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.len() > 3)
+                {
+                    let h = w
+                        .to_lowercase()
+                        .bytes()
+                        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+                    v[(h % 64) as usize] += 1.0;
+                }
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+                v.iter().map(|x| x / n).collect()
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn similar_ranks_a_shared_signature_first_and_leaves_the_query_out() {
+    let d = tempfile::tempdir().unwrap();
+    let mut lib = lib_in(d.path());
+    for dir in three(d.path()) {
+        lib.add(&dir, "t").unwrap();
+    }
+    // No embedder: signatures and words only, and the answer says so.
+    let a = lib
+        .similar(
+            SimilarTo::Text("five oh threes while the pool is exhausted"),
+            3,
+        )
+        .unwrap();
+    assert!(!a.by_meaning);
+    assert!(a
+        .query_signatures
+        .contains(&"connection-pool-exhausted".to_string()));
+    assert_eq!(a.hits[0].incident.id, "inc-pool");
+    assert!(!a.hits[0].signatures.is_empty());
+    let a = lib.similar(SimilarTo::Incident("inc-pool"), 5).unwrap();
+    assert!(a.hits.iter().all(|h| h.incident.id != "inc-pool"));
+    assert!(lib.similar(SimilarTo::Text("  "), 3).is_err());
+    assert!(matches!(
+        lib.similar(SimilarTo::Incident("inc-nope"), 3),
+        Err(Error::UnknownIncident { .. })
+    ));
+}
+
+#[test]
+fn similar_by_meaning_uses_stored_vectors_and_reindex_fills_missing_ones() {
+    let d = tempfile::tempdir().unwrap();
+    let dirs = three(d.path());
+    // Added without a model: no vectors; reindex with one embeds them all.
+    let mut plain = lib_in(d.path());
+    for dir in &dirs {
+        plain.add(dir, "t").unwrap();
+    }
+    assert!(plain.reindex().is_err());
+    drop(plain);
+    let mut lib = lib_in(d.path()).with_embedder(Arc::new(BagOfWords));
+    assert_eq!(lib.reindex().unwrap(), 3);
+    assert_eq!(lib.reindex().unwrap(), 0);
+    let a = lib
+        .similar(
+            SimilarTo::Text("login handshake failures, certificate rotated"),
+            3,
+        )
+        .unwrap();
+    assert!(a.by_meaning);
+    assert_eq!(a.hits[0].incident.id, "inc-cert");
+    assert!(a.hits[0].meaning.unwrap() > a.hits[1].meaning.unwrap_or(0.0));
+    assert!(a.hits[0].closest.is_some());
+    // The cache follows writes from another connection.
+    let mut other = lib_in(d.path()).with_embedder(Arc::new(BagOfWords));
+    other
+        .add(
+            &incident(
+                d.path(),
+                "inc-login",
+                "Login handshake failures after certificate rotation",
+                &["Login handshake failures again, the certificate was rotated wrong."],
+                "roll the certificate back",
+                true,
+            ),
+            "t",
+        )
+        .unwrap();
+    let a = lib
+        .similar(
+            SimilarTo::Text("login handshake failures, certificate rotated"),
+            5,
+        )
+        .unwrap();
+    assert!(a.hits.iter().any(|h| h.incident.id == "inc-login"));
+}
+
+#[test]
+fn adding_a_recurrence_names_the_past_incident_and_its_unverified_actions() {
+    let d = tempfile::tempdir().unwrap();
+    let mut lib = lib_in(d.path()).with_embedder(Arc::new(BagOfWords));
+    for dir in three(d.path()) {
+        lib.add(&dir, "t").unwrap();
+    }
+    let again = incident(
+        d.path(),
+        "inc-pool-2",
+        "Inventory service connection pool exhausted",
+        &["Inventory requests hang: the connection pool is exhausted again."],
+        "recycle the inventory pods",
+        true,
+    );
+    let added = lib.add(&again, "t").unwrap();
+    let r = added
+        .recurrences
+        .iter()
+        .find(|r| r.hit.incident.id == "inc-pool")
+        .expect("the past pool incident is named");
+    assert!(r
+        .hit
+        .signatures
+        .iter()
+        .any(|s| s.starts_with("connection-pool-exhausted")));
+    assert_eq!(r.unverified.len(), 1);
+    assert_eq!(r.unverified[0].id, "inc-pool/A1");
+    // Once verified, it is still named but with nothing outstanding.
+    lib.set_status("inc-pool/A1", ActionStatus::Done, None, None, "t")
+        .unwrap();
+    lib.set_status(
+        "inc-pool/A1",
+        ActionStatus::Verified,
+        Some("game day passed"),
+        None,
+        "t",
+    )
+    .unwrap();
+    let added = lib.add(&again, "t").unwrap();
+    let r = added
+        .recurrences
+        .iter()
+        .find(|r| r.hit.incident.id == "inc-pool")
+        .unwrap();
+    assert!(r.unverified.is_empty());
+}
+
+#[test]
+fn closeout_says_which_criteria_are_met_and_lists_due_reviews() {
+    let d = tempfile::tempdir().unwrap();
+    let mut lib = lib_in(d.path());
+    for dir in three(d.path()) {
+        lib.add(&dir, "t").unwrap();
+    }
+    let c = lib.closeout("inc-cert").unwrap();
+    assert!(!c.closed());
+    assert_eq!(c.criteria.len(), 4);
+    // The fixture's only action is a detection item: no prevention tracked.
+    assert!(!c.criteria[0].met && c.criteria[0].detail.contains("no prevention action"));
+    assert!(c.criteria[1].detail.contains("inc-cert/A1"));
+    assert!(!c.criteria[2].met && !c.criteria[3].met);
+    assert!(lib
+        .update_closeout(
+            "inc-cert",
+            &CloseoutUpdate {
+                runbook: Some("  ".into()),
+                ..CloseoutUpdate::default()
+            },
+            "t"
+        )
+        .is_err());
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 4, d).unwrap();
+    lib.update_closeout(
+        "inc-cert",
+        &CloseoutUpdate {
+            runbook: Some("runbooks/tls.md: rotation steps".into()),
+            review_on: Some(day(10)),
+            review_done: None,
+        },
+        "rosa",
+    )
+    .unwrap();
+    let due = lib.reviews_due(day(12)).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].incident.id.as_str(), due[0].due),
+        ("inc-cert", day(10))
+    );
+    assert!(lib.reviews_due(day(9)).unwrap().is_empty());
+    lib.set_status("inc-cert/A1", ActionStatus::Done, None, None, "t")
+        .unwrap();
+    lib.set_status(
+        "inc-cert/A1",
+        ActionStatus::Verified,
+        Some("fired in the drill"),
+        None,
+        "t",
+    )
+    .unwrap();
+    let c = lib
+        .update_closeout(
+            "inc-cert",
+            &CloseoutUpdate {
+                review_done: Some("no recurrence in four weeks".into()),
+                ..CloseoutUpdate::default()
+            },
+            "rosa",
+        )
+        .unwrap();
+    assert!(c.criteria[1].met && c.criteria[2].met && c.criteria[3].met);
+    assert!(!c.criteria[0].met, "still no prevention action");
+    assert!(lib.reviews_due(day(30)).unwrap().is_empty());
+    assert!(matches!(
+        lib.closeout("inc-nope"),
+        Err(Error::UnknownIncident { .. })
+    ));
+}
+
+#[test]
+fn a_tracker_export_moves_actions_forward_and_reports_drift() {
+    let d = tempfile::tempdir().unwrap();
+    let mut lib = lib_in(d.path());
+    for dir in three(d.path()) {
+        lib.add(&dir, "t").unwrap();
+    }
+    lib.set_status("inc-queue/A1", ActionStatus::Done, None, None, "t")
+        .unwrap();
+    // Jira's export: repeated Labels columns, the marker among them.
+    let jira = d.path().join("jira.csv");
+    std::fs::write(
+        &jira,
+        "Summary,Issue key,Issue id,Status,Labels,Labels,Labels\n\
+         Add an alert,OPS-1,1001,Done,postmortem,hotwash-inc-pool-A1,detection\n\
+         Add an alert,OPS-2,1002,In Progress,hotwash-inc-cert-A1,,\n\
+         Add an alert,OPS-3,1003,To Do,hotwash-inc-queue-A1,,\n\
+         Other work,OPS-4,1004,Done,unrelated,,\n\
+         Lost,OPS-5,1005,Done,hotwash-inc-gone-A9,,\n",
+    )
+    .unwrap();
+    let r = lib.import_tracker(&jira, "t").unwrap();
+    assert_eq!(r.tracker, Tracker::Jira);
+    assert_eq!((r.issues, r.matched), (5, 3));
+    let moved: Vec<(&str, ActionStatus)> =
+        r.moved.iter().map(|m| (m.action.as_str(), m.to)).collect();
+    assert_eq!(
+        moved,
+        [
+            ("inc-pool/A1", ActionStatus::Done),
+            ("inc-cert/A1", ActionStatus::InProgress)
+        ]
+    );
+    let drift: Vec<&str> = r.drift.iter().map(|d| d.action.as_str()).collect();
+    assert_eq!(drift, ["inc-pool/A1", "inc-queue/A1"]);
+    assert!(
+        r.drift[0].note.contains("not verified here"),
+        "{}",
+        r.drift[0].note
+    );
+    assert!(r.drift[1].note.contains("reopened"), "{}", r.drift[1].note);
+    assert_eq!(r.unknown_markers, ["OPS-5 (hotwash-inc-gone-A9)"]);
+    let a = lib.action("inc-pool/A1").unwrap();
+    assert_eq!(a.tracker.as_ref().unwrap().key, "OPS-1");
+    let h = lib.history("inc-pool/A1").unwrap();
+    assert!(h.last().unwrap().note.as_deref().unwrap().contains("OPS-1"));
+    // Linear's export: one Labels cell, comma separated.
+    let linear = d.path().join("linear.csv");
+    std::fs::write(
+        &linear,
+        "ID,Team,Title,Status,Labels\nENG-7,Eng,Add an alert,Canceled,\"postmortem, hotwash-inc-cert-A1\"\n",
+    )
+    .unwrap();
+    let r = lib.import_tracker(&linear, "t").unwrap();
+    assert_eq!(r.tracker, Tracker::Linear);
+    assert!(r.drift[0].note.contains("wont-do"), "{}", r.drift[0].note);
+    // Files that are not tracker exports.
+    let junk = d.path().join("junk.csv");
+    std::fs::write(&junk, "a,b\n1,2\n").unwrap();
+    let e = lib.import_tracker(&junk, "t").unwrap_err().to_string();
+    assert!(
+        e.contains("junk.csv") && e.contains("Jira or Linear"),
+        "{e}"
+    );
+    let empty = d.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    assert!(lib.import_tracker(&empty, "t").is_err());
+}
+
+#[test]
+fn a_version_one_library_is_migrated_keeping_its_incidents() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("old.db");
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        c.execute_batch(&format!(
+            "PRAGMA application_id = {}; PRAGMA user_version = 1;",
+            schema::APPLICATION_ID
+        ))
+        .unwrap();
+        c.execute(
+            "INSERT INTO incidents (id, title, status, dir, record_json, transcript, added_utc, updated_utc)
+             VALUES ('inc-old', 'Old one', 'resolved', '/x', '{}', '', 'a', 'b')",
+            [],
+        )
+        .unwrap();
+    }
+    let lib = Library::open(&path).unwrap();
+    assert_eq!(lib.schema_version().unwrap(), schema::VERSION);
+    let n: i64 = lib
+        .conn
+        .query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    let has: i64 = lib
+        .conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('actions') WHERE name = 'tracker_key'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(has, 1);
 }

@@ -96,6 +96,9 @@ pub struct Speaker {
     pub name: String,
     /// Role on the call, when known.
     pub role: Option<String>,
+    /// E-mail address, when the roster gives one (trackers assign by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// One utterance as it sits in the record.

@@ -136,18 +136,36 @@ fn csv_exports_have_the_importers_columns() {
         "brief-engineering.md",
         "brief-support.md",
         "actions-jira.csv",
+        "actions-jira.config.json",
         "actions-linear.csv",
     ] {
         assert!(names.contains(&n.to_string()), "{n} not written");
     }
+    let cfg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("actions-jira.config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cfg["config.date.format"], exports::JIRA_DATE_FORMAT);
     let mut rd = csv::Reader::from_path(dir.path().join("actions-jira.csv")).unwrap();
-    assert_eq!(
-        rd.headers().unwrap().iter().collect::<Vec<_>>(),
-        exports::JIRA_COLUMNS.to_vec()
-    );
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    // Jira's conventions: one `Labels` column per label, the header repeated.
+    assert_eq!(header[..5], exports::JIRA_COLUMNS[..5]);
+    assert_eq!(header.last().unwrap(), "Issue Type");
+    let labels = header.len() - 6;
+    assert!(labels >= 3, "{header:?}");
+    assert!(header[5..5 + labels].iter().all(|h| h == "Labels"));
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), r.action_items.len());
     for (row, a) in rows.iter().zip(&r.action_items) {
+        let marker = exports::marker(&r.incident.id, &a.id);
+        assert!(
+            row.iter().skip(5).take(labels).any(|l| l == marker),
+            "no marker label {marker} in {row:?}"
+        );
+        assert_eq!(
+            exports::parse_marker(&marker),
+            Some((r.incident.id.clone(), a.id.clone()))
+        );
         assert!(
             row[1].contains(&r.incident.id),
             "no link back to the incident"
@@ -160,7 +178,7 @@ fn csv_exports_have_the_importers_columns() {
             &row[3],
             a.due.map(|d| d.to_string()).unwrap_or_default().as_str()
         );
-        assert_eq!(&row[6], "Task");
+        assert_eq!(&row[row.len() - 1], "Task");
     }
     let mut rd = csv::Reader::from_path(dir.path().join("actions-linear.csv")).unwrap();
     assert_eq!(

@@ -1,4 +1,4 @@
-//! `hotwash actions list|due|overdue|set|history`: every action item of the
+//! `hotwash actions list|due|overdue|set|history|import`: every action item of the
 //! incidents in the library, tracked open → in progress → done → verified
 //! (with evidence) or won't do (with a reason).
 
@@ -33,6 +33,23 @@ pub enum ActionsCommand {
     Set(SetArgs),
     /// An item's status changes: who, when, evidence or reason.
     History(HistoryArgs),
+    /// Read a Jira or Linear CSV export of the issues hotwash exported:
+    /// move items forward where the tracker is ahead and report drift.
+    Import(ImportArgs),
+}
+
+/// Arguments of `hotwash actions import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The tracker's CSV export (Jira: Issues → Export CSV; Linear: Export CSV), with the Labels field.
+    #[arg(value_name = "CSV")]
+    pub file: PathBuf,
+    /// Who is importing (default: $USER).
+    #[arg(long, value_name = "NAME", env = "HOTWASH_USER")]
+    pub by: Option<String>,
+    /// Print JSON instead of lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A status as typed on the command line.
@@ -189,6 +206,35 @@ pub fn run(args: ActionsArgs) -> Result<i32> {
                 &by,
             )?;
             println!("{}", action_line(&row));
+        }
+        ActionsCommand::Import(a) => {
+            let mut lib = crate::cmd::library::open(db)?;
+            let by = crate::cmd::library::who(a.by.as_deref());
+            let r = lib.import_tracker(&a.file, &by)?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "{}: {} issues read, {} tied to actions here",
+                    r.tracker.name(),
+                    r.issues,
+                    r.matched
+                );
+                for m in &r.moved {
+                    println!("moved {}  {} -> {}  ({})", m.action, m.from, m.to, m.key);
+                }
+                for d in &r.drift {
+                    println!("drift {}  ({}): {}", d.action, d.key, d.note);
+                }
+                for u in &r.unknown_markers {
+                    println!("unknown {u}: no such action in this library");
+                }
+                if r.matched == 0 {
+                    eprintln!(
+                        "note: no issue carried a hotwash-… label; export the issues with their Labels from the tracker"
+                    );
+                }
+            }
         }
         ActionsCommand::History(a) => {
             let lib = crate::cmd::library::open(db)?;

@@ -1,4 +1,4 @@
-//! `hotwash library add|list|show|search|fixes|tag|tags|export|import|check`:
+//! `hotwash library add|list|show|search|similar|fixes|tag|tags|export|import|check|reindex`:
 //! the incident library (one SQLite database) and its questions: "have we
 //! seen this before?" and "what fixed it last time?".
 
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
-use hotwash_library::{Filters, Fix, Hit, IncidentSummary, Library};
+use hotwash_library::{Filters, Fix, Hit, IncidentSummary, Library, SimilarAnswer, SimilarTo};
 
 /// Arguments of `hotwash library`.
 #[derive(Debug, Args)]
@@ -34,6 +34,10 @@ pub enum LibraryCommand {
     /// Find past incidents by words of their title, symptoms, timeline,
     /// cause, decisions, mitigations, actions or call (BM25).
     Search(SearchArgs),
+    /// Have we seen this before: the incidents most like an incident
+    /// directory, a library id or a description (exact error signatures
+    /// first, then meaning and words fused).
+    Similar(SimilarArgs),
     /// What fixed it last time: the mitigations that worked in the
     /// incidents most like this symptom.
     Fixes(FixesArgs),
@@ -47,7 +51,32 @@ pub enum LibraryCommand {
     Import(ImportArgs),
     /// Check the database's integrity and every stored artifact's checksum.
     Check(CheckArgs),
+    /// Embed the incidents stored without sentence embeddings (added before
+    /// the model was fetched, or with another model).
+    Reindex(ReindexArgs),
 }
+
+/// Arguments of `hotwash library similar`.
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// An incident directory, an id in the library, or a description of
+    /// the symptom ("five oh threes at the edge", "connection pool exhausted").
+    #[arg(value_name = "INC-DIR|ID|TEXT")]
+    pub what: String,
+    /// How many incidents to show.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+    pub limit: u16,
+    /// Rank by signatures and words only (do not load the embedding model).
+    #[arg(long)]
+    pub words_only: bool,
+    /// Print JSON instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `hotwash library reindex`.
+#[derive(Debug, Args)]
+pub struct ReindexArgs {}
 
 /// Arguments of `hotwash library add`.
 #[derive(Debug, Args)]
@@ -201,6 +230,49 @@ pub fn open(db: Option<&Path>) -> Result<Library> {
     Ok(Library::open(&path)?)
 }
 
+/// Opens the library with all-MiniLM-L6-v2 attached when the model store
+/// has it; without it, one note says how `similar` ranks instead.
+pub fn open_with_meaning(db: Option<&Path>) -> Result<Library> {
+    let lib = open(db)?;
+    let Some(dir) = crate::cmd::embedder::store_dir() else {
+        return Ok(lib);
+    };
+    match crate::cmd::embedder::load(&dir) {
+        Ok(e) => Ok(lib.with_embedder(e)),
+        Err(e) => {
+            eprintln!(
+                "note: {e}; similarity by meaning is off (signatures and words only) until `hotwash models fetch minilm` and `hotwash library reindex`"
+            );
+            Ok(lib)
+        }
+    }
+}
+
+fn similar_lines(a: &SimilarAnswer) {
+    if !a.by_meaning {
+        println!("(ranked by signatures and words only: no sentence embeddings)");
+    }
+    if !a.query_signatures.is_empty() {
+        println!("signatures: {}", a.query_signatures.join(", "));
+    }
+    for h in &a.hits {
+        let mut why = Vec::new();
+        if !h.signatures.is_empty() {
+            why.push(format!("same {}", h.signatures.join(", ")));
+        }
+        if let Some(m) = h.meaning {
+            why.push(format!("meaning {m:.2}"));
+        }
+        if let Some(r) = h.words_rank {
+            why.push(format!("words #{r}"));
+        }
+        println!("{}  ({})", summary_line(&h.incident), why.join("; "));
+        if let Some(c) = &h.closest {
+            println!("    closest: {c}");
+        }
+    }
+}
+
 /// Who is acting: `--by`, else `$USER`, else `unknown`.
 pub fn who(by: Option<&str>) -> String {
     by.map(str::to_string)
@@ -289,7 +361,7 @@ pub fn run(args: LibraryArgs) -> Result<i32> {
                 .iter()
                 .map(|d| hotwash_library::prepare(d))
                 .collect::<std::result::Result<Vec<_>, _>>()?;
-            let mut lib = open(db)?;
+            let mut lib = open_with_meaning(db)?;
             let by = who(a.by.as_deref());
             for p in &prepared {
                 let added = lib.add_prepared(p, &by)?;
@@ -311,6 +383,27 @@ pub fn run(args: LibraryArgs) -> Result<i32> {
                         s.tag,
                         s.triggers.join(", ")
                     );
+                }
+                for r in &added.recurrences {
+                    let h = &r.hit;
+                    let why = if h.signatures.is_empty() {
+                        format!("meaning {:.2}", h.meaning.unwrap_or(0.0))
+                    } else {
+                        format!("same {}", h.signatures.join(", "))
+                    };
+                    if r.unverified.is_empty() {
+                        println!(
+                            "  similar to {} ({why}): {}; its actions are all verified or declined",
+                            h.incident.id, h.incident.title
+                        );
+                    } else {
+                        for u in &r.unverified {
+                            println!(
+                                "  similar to {} ({why}) whose action {} was never verified ({}): {}",
+                                h.incident.id, u.id, u.status, u.action
+                            );
+                        }
+                    }
                 }
             }
             println!("library: {}", lib.path().display());
@@ -383,6 +476,34 @@ pub fn run(args: LibraryArgs) -> Result<i32> {
             } else {
                 hit_lines(&hits);
             }
+        }
+        LibraryCommand::Similar(a) => {
+            let lib = if a.words_only {
+                open(db)?
+            } else {
+                open_with_meaning(db)?
+            };
+            let path = Path::new(&a.what);
+            let answer = if path.exists() {
+                let p = hotwash_library::prepare(path)?;
+                lib.similar(SimilarTo::Record(&p.record), usize::from(a.limit))?
+            } else if lib.show(&a.what).is_ok() {
+                lib.similar(SimilarTo::Incident(&a.what), usize::from(a.limit))?
+            } else {
+                lib.similar(SimilarTo::Text(&a.what), usize::from(a.limit))?
+            };
+            if a.json {
+                print_json(&answer)?;
+            } else if answer.hits.is_empty() {
+                println!("nothing in the library is like {:?}", a.what);
+            } else {
+                similar_lines(&answer);
+            }
+        }
+        LibraryCommand::Reindex(_) => {
+            let mut lib = open_with_meaning(db)?;
+            let n = lib.reindex()?;
+            println!("embedded {n} incidents in {}", lib.path().display());
         }
         LibraryCommand::Fixes(a) => {
             let lib = open(db)?;

@@ -1,9 +1,11 @@
 //! One module per command.
 
 pub mod actions;
+pub mod closeout;
 pub mod devices;
 pub mod embedder;
 pub mod eval_asr;
+pub mod eval_library;
 pub mod eval_live;
 pub mod eval_postmortem;
 pub mod interrupt;

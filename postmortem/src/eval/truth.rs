@@ -137,6 +137,7 @@ impl Scenario {
                 name: name.clone(),
                 role: self.roles.get(key).cloned(),
                 aliases: Vec::new(),
+                email: None,
             })
             .collect();
         entries.sort_by(|a, b| a.label.cmp(&b.label));

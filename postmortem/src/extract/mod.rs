@@ -279,6 +279,7 @@ fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
                     .role
                     .clone()
                     .or_else(|| people.roles.get(&k.name).cloned()),
+                email: k.email.clone(),
             });
         }
     }
@@ -289,6 +290,7 @@ fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
                 id: n.to_lowercase(),
                 name: n.clone(),
                 role: people.roles.get(n).cloned(),
+                email: None,
             });
         }
     }

@@ -73,6 +73,8 @@ pub struct KnownSpeaker {
     pub role: Option<String>,
     /// Other spellings.
     pub aliases: Vec<String>,
+    /// E-mail address, from the roster.
+    pub email: Option<String>,
 }
 
 /// Every recording of one incident, on one timeline.
@@ -226,6 +228,7 @@ pub fn assemble(parsed: Vec<(PathBuf, ParsedTranscript)>, roster: Option<&Roster
                 name: e.name.clone(),
                 role: e.role.clone(),
                 aliases: e.aliases.clone(),
+                email: e.email.clone(),
             });
         }
     }
@@ -251,6 +254,7 @@ pub fn assemble(parsed: Vec<(PathBuf, ParsedTranscript)>, roster: Option<&Roster
                         .unwrap_or(fs.name.clone()),
                     role: from_roster.and_then(|e| e.role.clone()).or(fs.role.clone()),
                     aliases: vec![fs.name.clone()],
+                    email: from_roster.and_then(|e| e.email.clone()),
                 });
             }
         }
@@ -320,6 +324,7 @@ pub fn assemble(parsed: Vec<(PathBuf, ParsedTranscript)>, roster: Option<&Roster
                     name: n.clone(),
                     role: u.role.clone(),
                     aliases: Vec::new(),
+                    email: None,
                 });
             }
         }

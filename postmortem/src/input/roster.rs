@@ -39,6 +39,8 @@ pub struct RosterEntry {
     pub role: Option<String>,
     /// Other labels and spellings that mean this person.
     pub aliases: Vec<String>,
+    /// E-mail address (exports assign by it when it is known).
+    pub email: Option<String>,
 }
 
 /// Everyone known before the call is read.
@@ -147,11 +149,26 @@ impl Roster {
                 Some(_) => return Err(format!("entry `{label}` has aliases that are not a list")),
                 None => Vec::new(),
             };
+            let email = match t.get("email") {
+                Some(toml::Value::String(s))
+                    if s.contains('@') && !s.contains(char::is_whitespace) =>
+                {
+                    Some(s.trim().to_string())
+                }
+                Some(toml::Value::String(s)) => {
+                    return Err(format!(
+                        "entry `{label}` has {s:?} as e-mail, which is not an address"
+                    ))
+                }
+                Some(_) => return Err(format!("entry `{label}` has a non-string email")),
+                None => None,
+            };
             entries.push(RosterEntry {
                 label,
                 name,
                 role,
                 aliases,
+                email,
             });
         }
         Ok(Roster { entries, terms })

@@ -62,6 +62,7 @@ pub fn render_all(
     )?;
     let jira = out_dir.join("actions-jira.csv");
     csv::write_jira(r, &jira)?;
+    out.push(jira.with_extension("config.json"));
     out.push(jira);
     let linear = out_dir.join("actions-linear.csv");
     csv::write_linear(r, &linear)?;

@@ -1,0 +1,233 @@
+//! `hotwash eval library DIR... --queries FILE`: how well "have we seen
+//! this before?" finds the right past incident. Every scenario's reference
+//! transcript becomes a record (as `hotwash postmortem` builds it), all go
+//! into one fresh library, and each query (a symptom described in other
+//! words than the call's) is asked with each signal alone and all fused.
+//! Reports hit@1, hit@3 and mean reciprocal rank per ranking, and the
+//! query time of the fused ranking.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use hotwash_library::{Library, Signals, SimilarTo};
+use hotwash_postmortem::acts::{Embed, EmbedCache};
+use hotwash_postmortem::{build_record, eval, render_all, Options};
+use serde::{Deserialize, Serialize};
+
+/// Arguments of `hotwash eval library`.
+#[derive(Debug, Args)]
+pub struct EvalLibraryArgs {
+    /// Scenario directories (or files) with reference transcripts.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The queries: TOML `[[query]]` tables with `incident` (a scenario id) and `text`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "fixtures/library-queries.toml"
+    )]
+    pub queries: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct QueryFile {
+    query: Vec<Query>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Query {
+    incident: String,
+    text: String,
+}
+
+/// The figures of one ranking.
+#[derive(Debug, Serialize)]
+struct Figures {
+    ranking: String,
+    queries: usize,
+    hit_at_1: f64,
+    hit_at_3: f64,
+    mrr: f64,
+    /// Queries whose incident was not in the first 10.
+    missed: Vec<String>,
+}
+
+/// Where the eval keeps sentence embeddings between runs (inside the checkout).
+const EMBED_CACHE: &str = "target/eval-embeddings.json";
+
+fn rank_of(lib: &Library, q: &Query, signals: Signals) -> Result<Option<usize>> {
+    let a = lib.similar_with(SimilarTo::Text(&q.text), 10, signals)?;
+    Ok(a.hits
+        .iter()
+        .position(|h| h.incident.id == q.incident)
+        .map(|i| i + 1))
+}
+
+/// Runs `hotwash eval library`.
+pub fn run(args: EvalLibraryArgs) -> Result<()> {
+    let text = std::fs::read_to_string(&args.queries)
+        .with_context(|| format!("{}: cannot read the queries", args.queries.display()))?;
+    let queries: QueryFile = toml::from_str(&text)
+        .with_context(|| format!("{}: not a queries file", args.queries.display()))?;
+    let cases = eval::load_cases(&args.dirs)?;
+    if cases.is_empty() {
+        bail!("no scenarios found in the given directories");
+    }
+    let Some(dir) = crate::cmd::embedder::store_dir() else {
+        bail!("no model store; set HOTWASH_MODELS or run `hotwash models fetch minilm`");
+    };
+    let minilm = crate::cmd::embedder::load(&dir).with_context(|| {
+        "all-MiniLM-L6-v2 is needed for the meaning ranking: `hotwash models fetch minilm`"
+    })?;
+    let cache = Arc::new(EmbedCache::with_file(
+        minilm.clone(),
+        Path::new(EMBED_CACHE),
+    ));
+    let tmp = tempfile::tempdir()?;
+    let mut lib = Library::open(&tmp.path().join("library.db"))?
+        .with_embedder(cache.clone() as Arc<dyn Embed>);
+    let opts = Options {
+        embedder: Some(cache.clone() as Arc<dyn Embed>),
+        ..Options::default()
+    };
+    let mut add_ms = Vec::new();
+    for case in &cases {
+        let call = case.reference_call()?;
+        let record = build_record(
+            &call,
+            &Options {
+                id: Some(case.id.clone()),
+                ..opts.clone()
+            },
+        );
+        let out = tmp.path().join(&case.id);
+        render_all(&record, &out, None)?;
+        let t = Instant::now();
+        lib.add(&out, "eval")?;
+        add_ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let known: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    let qs: Vec<&Query> = queries
+        .query
+        .iter()
+        .filter(|q| known.contains(&q.incident.as_str()))
+        .collect();
+    if qs.is_empty() {
+        bail!(
+            "{}: no query names a scenario of the given directories",
+            args.queries.display()
+        );
+    }
+    let rankings = [
+        (
+            "words (BM25)",
+            Signals {
+                signatures: false,
+                meaning: false,
+                words: true,
+            },
+        ),
+        (
+            "meaning (MiniLM)",
+            Signals {
+                signatures: false,
+                meaning: true,
+                words: false,
+            },
+        ),
+        (
+            "signatures + words",
+            Signals {
+                signatures: true,
+                meaning: false,
+                words: true,
+            },
+        ),
+        ("fused (all)", Signals::default()),
+    ];
+    let mut out = Vec::new();
+    let mut query_ms = Vec::new();
+    for (name, signals) in rankings {
+        let (mut h1, mut h3, mut rr) = (0usize, 0usize, 0.0f64);
+        let mut missed = Vec::new();
+        for q in &qs {
+            let t = Instant::now();
+            let r = rank_of(&lib, q, signals)?;
+            if signals == Signals::default() {
+                query_ms.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            match r {
+                Some(r) => {
+                    h1 += usize::from(r == 1);
+                    h3 += usize::from(r <= 3);
+                    rr += 1.0 / r as f64;
+                }
+                None => missed.push(q.incident.clone()),
+            }
+        }
+        let n = qs.len() as f64;
+        out.push(Figures {
+            ranking: name.to_string(),
+            queries: qs.len(),
+            hit_at_1: h1 as f64 / n,
+            hit_at_3: h3 as f64 / n,
+            mrr: rr / n,
+            missed,
+        });
+    }
+    if let Err(e) = cache.save() {
+        eprintln!("note: the embedding cache was not kept: {e}");
+    }
+    let pct = |v: &mut Vec<f64>, p: f64| -> f64 {
+        v.sort_by(f64::total_cmp);
+        v.get(((v.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let q50 = pct(&mut query_ms, 0.5);
+    let q95 = pct(&mut query_ms, 0.95);
+    let a50 = pct(&mut add_ms, 0.5);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "incidents": cases.len(),
+                "rankings": out,
+                "fused_query_ms": {"p50": q50, "p95": q95},
+                "add_ms_p50_with_embedding": a50,
+            }))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{} incidents, {} queries (query text embedded fresh each time)",
+        cases.len(),
+        qs.len()
+    );
+    println!(
+        "{:<22} {:>6} {:>6} {:>6}",
+        "ranking", "hit@1", "hit@3", "MRR"
+    );
+    for f in &out {
+        println!(
+            "{:<22} {:>6.2} {:>6.2} {:>6.2}{}",
+            f.ranking,
+            f.hit_at_1,
+            f.hit_at_3,
+            f.mrr,
+            if f.missed.is_empty() {
+                String::new()
+            } else {
+                format!("  missed: {}", f.missed.join(", "))
+            }
+        );
+    }
+    println!("fused query: p50 {q50:.1} ms, p95 {q95:.1} ms; add (with embedding) p50 {a50:.0} ms");
+    Ok(())
+}
