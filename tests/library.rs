@@ -183,6 +183,79 @@ fn library_search_fixes_actions_export_import_and_check() {
     );
     assert!(text.contains("cited"), "{text}");
 
+    // Have we seen this before: a description in other words finds the
+    // incident by meaning (real all-MiniLM-L6-v2), an error signature by name.
+    let sim = ok(hotwash(
+        &home,
+        &db,
+        &[
+            "library",
+            "similar",
+            "database connections dropping when a pinned certificate ran out",
+            "--json",
+        ],
+    )
+    .output()
+    .unwrap());
+    let v: serde_json::Value = serde_json::from_str(&sim).unwrap();
+    assert_eq!(v["hits"][0]["incident"]["id"], "inc-cert", "{sim}");
+    assert_eq!(v["by_meaning"], true, "{sim}");
+    let sim = ok(hotwash(&home, &db, &["library", "similar", "inc-cert"])
+        .output()
+        .unwrap());
+    assert!(!sim.contains("inc-cert  "), "{sim}");
+
+    // Status back from Jira: the hotwash export, as Jira exports it again.
+    let jira = std::fs::read_to_string(cache.join("actions-jira.csv")).unwrap();
+    let mut rd = csv::Reader::from_reader(jira.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let mut back = String::from("Issue key,Status");
+    for h in &header {
+        back.push(',');
+        back.push_str(h);
+    }
+    back.push('\n');
+    for (i, row) in rd.records().enumerate() {
+        let row = row.unwrap();
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect();
+        back.push_str(&format!("OPS-{},Done,{}\n", i + 1, cells.join(",")));
+    }
+    let back_path = d.path().join("jira-export.csv");
+    std::fs::write(&back_path, back).unwrap();
+    let imported = ok(hotwash(&home, &db, &["actions", "import", &s(&back_path)])
+        .output()
+        .unwrap());
+    assert!(imported.contains("tied to actions here"), "{imported}");
+    assert!(imported.contains("not verified here"), "{imported}");
+
+    // Close-out: what is missing, and a review date listed when due.
+    let c = ok(hotwash(
+        &home,
+        &db,
+        &["closeout", "inc-cache", "--review-on", "2026-04-01"],
+    )
+    .output()
+    .unwrap());
+    assert!(c.contains("[ ] runbook updated"), "{c}");
+    let o = hotwash(&home, &db, &["closeout", "inc-cache", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    let due = ok(hotwash(
+        &home,
+        &db,
+        &["closeout", "--reviews-due", "--today", "2026-04-02"],
+    )
+    .output()
+    .unwrap());
+    assert!(
+        due.contains("inc-cache  review due 2026-04-01  (late)"),
+        "{due}"
+    );
+
     // One action, open → in progress → done → verified with evidence.
     let actions = ok(
         hotwash(&home, &db, &["actions", "list", "--incident", "inc-cert"])
