@@ -343,6 +343,7 @@ fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
         evidence,
         impact,
         rca,
+        review: crate::review::Review::default(),
     }
 }
 

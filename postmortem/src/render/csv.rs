@@ -76,7 +76,7 @@ fn labels(r: &IncidentRecord, a: &ActionItem) -> Vec<String> {
     l
 }
 
-fn write(path: &Path, header: [&str; 7], rows: Vec<[String; 7]>) -> Result<()> {
+fn bytes(path: &Path, header: [&str; 7], rows: Vec<[String; 7]>) -> Result<Vec<u8>> {
     let err = |reason: String| Error::Csv {
         path: path.to_path_buf(),
         reason,
@@ -86,7 +86,21 @@ fn write(path: &Path, header: [&str; 7], rows: Vec<[String; 7]>) -> Result<()> {
     for r in rows {
         w.write_record(&r).map_err(|e| err(e.to_string()))?;
     }
-    let bytes = w.into_inner().map_err(|e| err(e.to_string()))?;
+    w.into_inner().map_err(|e| err(e.to_string()))
+}
+
+/// The Jira CSV as bytes (`name` only labels errors).
+pub fn jira_csv(r: &IncidentRecord, name: &Path) -> Result<Vec<u8>> {
+    bytes(name, JIRA_COLUMNS, jira_rows(r))
+}
+
+/// The Linear CSV as bytes (`name` only labels errors).
+pub fn linear_csv(r: &IncidentRecord, name: &Path) -> Result<Vec<u8>> {
+    bytes(name, LINEAR_COLUMNS, linear_rows(r))
+}
+
+fn write(path: &Path, header: [&str; 7], rows: Vec<[String; 7]>) -> Result<()> {
+    let bytes = bytes(path, header, rows)?;
     crate::fsutil::write_atomic(path, &bytes).map_err(|e| Error::Write {
         path: path.to_path_buf(),
         err: e,
