@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
 
 use chrono::Utc;
 use hotwash_postmortem::review::{add_item, apply_change, Addition, Change, ItemReview, ReviewError};
@@ -25,11 +26,23 @@ pub enum StoreError {
     Save(#[from] hotwash_postmortem::Error),
 }
 
-/// The record of one incident directory, shared by every request.
+/// The record as last read or written, and the file's modification time then.
+struct Held {
+    record: IncidentRecord,
+    stamp: Option<SystemTime>,
+}
+
+/// The record of one incident directory, shared by every request. When
+/// the file changes under the server (`hotwash postmortem` run again), the
+/// next request reads it again.
 pub struct Store {
     dir: PathBuf,
-    record: Mutex<IncidentRecord>,
+    held: Mutex<Held>,
     on_saved: Option<SavedHook>,
+}
+
+fn stamp(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 impl std::fmt::Debug for Store {
@@ -49,10 +62,11 @@ impl Store {
         if !path.is_file() {
             return Err(ServeError::NoRecord(dir.to_path_buf()));
         }
+        let stamp = stamp(&path);
         let record = read_record(&path)?;
         Ok(Store {
             dir: dir.to_path_buf(),
-            record: Mutex::new(record),
+            held: Mutex::new(Held { record, stamp }),
             on_saved,
         })
     }
@@ -62,20 +76,34 @@ impl Store {
         &self.dir
     }
 
-    fn lock(&self) -> MutexGuard<'_, IncidentRecord> {
-        self.record.lock().unwrap_or_else(|p| p.into_inner())
+    fn path(&self) -> PathBuf {
+        self.dir.join("incident.json")
+    }
+
+    /// The held record, read again first when the file changed since.
+    fn lock(&self) -> MutexGuard<'_, Held> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let now = stamp(&self.path());
+        if now != held.stamp {
+            if let Ok(r) = read_record(&self.path()) {
+                held.record = r;
+                held.stamp = now;
+            }
+        }
+        held
     }
 
     /// A copy of the record as it stands.
     pub fn snapshot(&self) -> IncidentRecord {
-        self.lock().clone()
+        self.lock().record.clone()
     }
 
     /// Writes the record and every rendering; the in-memory record changes
     /// only once the files are written.
-    fn commit(&self, held: &mut IncidentRecord, next: IncidentRecord) -> Result<(), StoreError> {
+    fn commit(&self, held: &mut Held, next: IncidentRecord) -> Result<(), StoreError> {
         let written = render_all(&next, &self.dir, None)?;
-        *held = next;
+        held.record = next;
+        held.stamp = stamp(&self.path());
         if let Some(hook) = &self.on_saved {
             hook(&self.dir, &written);
         }
@@ -85,7 +113,7 @@ impl Store {
     /// Applies and saves one change.
     pub fn change(&self, change: &Change) -> Result<ItemReview, StoreError> {
         let mut held = self.lock();
-        let mut next = held.clone();
+        let mut next = held.record.clone();
         let review = apply_change(&mut next, change, Utc::now())?;
         self.commit(&mut held, next)?;
         Ok(review)
@@ -94,7 +122,7 @@ impl Store {
     /// Adds and saves an item; returns its key.
     pub fn add(&self, addition: &Addition) -> Result<String, StoreError> {
         let mut held = self.lock();
-        let mut next = held.clone();
+        let mut next = held.record.clone();
         let key = add_item(&mut next, addition, Utc::now())?;
         self.commit(&mut held, next)?;
         Ok(key)
