@@ -59,4 +59,5 @@ if [ $demo -eq 1 ]; then
     -o "$out" --force
   ./target/release/hotwash show "$out/incident.json" actions
   echo "setup: the postmortem is $out/postmortem.md (briefs and Jira/Linear CSVs beside it)" >&2
+  echo "setup: review it in the browser: ./target/release/hotwash review $out --audio fixtures/audio/db-failover.flac --open" >&2
 fi

@@ -190,3 +190,49 @@ fn an_old_record_is_migrated_and_another_schema_refused() {
     assert!(matches!(e, RecordError::Schema { .. }), "{e}");
     assert!(e.to_string().contains("someone.else/7"), "{e}");
 }
+
+/// Every number in a text (digit runs with decimal points, commas dropped).
+fn numbers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() || (c == '.' && !cur.is_empty()) || (c == ',' && !cur.is_empty()) {
+            cur.push(c);
+        } else if !cur.is_empty() {
+            out.push(cur.trim_end_matches(['.', ',']).replace(',', ""));
+            cur.clear();
+        }
+    }
+    out
+}
+
+#[test]
+fn briefs_of_a_reviewed_record_use_only_its_numbers() {
+    use hotwash_postmortem::render::briefs;
+    let mut r = record();
+    let actions = item_keys(&r, ItemKind::Action);
+    let mut c = change(&actions[0], 0, ChangeAction::Edit);
+    c.fields.insert("due".into(), json!("2026-12-31"));
+    apply_change(&mut r, &c, now()).unwrap();
+    let decisions = item_keys(&r, ItemKind::Decision);
+    apply_change(&mut r, &change(&decisions[0], 0, ChangeAction::Reject), now()).unwrap();
+    let shown = reviewed(&r, false);
+    assert_eq!(shown.decisions.len(), r.decisions.len() - 1);
+    let json = serde_json::to_string(&shown).unwrap();
+    for (name, brief) in [
+        ("exec", briefs::executive(&shown)),
+        ("engineering", briefs::engineering(&shown)),
+        ("support", briefs::support(&shown)),
+    ] {
+        for n in numbers(&brief) {
+            assert!(
+                json.contains(&n),
+                "{name} brief has {n}, which the reviewed record does not:\n{brief}"
+            );
+        }
+        assert!(
+            !brief.contains(&r.decisions[0].decision),
+            "{name} brief shows the rejected decision"
+        );
+    }
+}

@@ -340,7 +340,7 @@ fn section(r: &IncidentRecord, kind: ItemKind, cites: &Cites, roster: &[String])
                 speaker: c.first().map(|c| c.speaker.clone()).unwrap_or_default(),
                 text,
                 details,
-                fields: editable_fields(kind).iter().map(|f| field(f, &v, roster)).collect(),
+                fields: editable_fields(kind).iter().map(|f| field(*f, &v, roster)).collect(),
                 cites: c,
                 key,
             };

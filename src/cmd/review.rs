@@ -54,7 +54,7 @@ pub fn run(args: ReviewArgs) -> Result<i32> {
              the only guard and the traffic is not encrypted"
         );
     }
-    let hook = Arc::new(|dir: &Path, written: &[PathBuf]| {
+    let hook: hotwash_review::SavedHook = Arc::new(|dir: &Path, written: &[PathBuf]| {
         if let Err(e) = crate::cmd::manifest::refresh(dir, written) {
             eprintln!("warning: {}: manifest not updated: {e:#}", dir.display());
         }
