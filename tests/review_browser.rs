@@ -118,9 +118,22 @@ async fn state_of(c: &Client, key: &str) -> String {
         .unwrap()
 }
 
+/// Clicks a button, first scrolled to the middle of the window (the
+/// sticky header with the player covers the top).
+async fn click(c: &Client, el: &fantoccini::elements::Element) {
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'}); return true;",
+        vec![serde_json::to_value(el).unwrap()],
+    )
+    .await
+    .unwrap();
+    el.click().await.unwrap();
+}
+
 async fn press(c: &Client, key: &str, act: &str) {
     let sel = format!("{} button[data-act=\"{act}\"]", item(key));
-    c.find(Locator::Css(&sel)).await.unwrap().click().await.unwrap();
+    let el = c.find(Locator::Css(&sel)).await.unwrap();
+    click(c, &el).await;
 }
 
 fn keys_of(rec: &Value, list: &str, kind: &str) -> Vec<String> {
@@ -197,7 +210,7 @@ async fn review_in_a_real_browser_keeps_every_decision() {
         .as_f64()
         .unwrap();
     let wanted = (cited_start - 1.0).max(0.0);
-    play.click().await.unwrap();
+    click(&c, &play).await;
     until(&c, "return !document.getElementById('audio-0').seeking;", 10, "the seek").await;
     let at = js(&c, "return document.getElementById('audio-0').currentTime;")
         .await

@@ -98,7 +98,10 @@ pub fn find_audio(dir: &Path, r: &IncidentRecord, given: Option<&Path>) -> Vec<A
                 }
             }
             tried.extend(siblings(Path::new(&rec.path), dir));
-            let found = tried.iter().find(|p| p.is_file() && is_audio(p)).cloned();
+            let found = tried
+                .iter()
+                .find(|p| p.is_file() && is_audio(p))
+                .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
             let missing = match (&found, given) {
                 (Some(_), _) => None,
                 (None, Some(g)) if i == 0 => Some(format!("{}: no such audio file", g.display())),
