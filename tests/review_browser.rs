@@ -99,7 +99,10 @@ async fn until(c: &Client, script: &str, secs: u64, what: &str) {
         if js(c, script).await == json!(true) {
             return;
         }
-        assert!(started.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
+        assert!(
+            started.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -171,7 +174,10 @@ async fn review_in_a_real_browser_keeps_every_decision() {
     let actions = keys_of(&rec, "action_items", "action");
     let decisions = keys_of(&rec, "decisions", "decision");
     let timeline = keys_of(&rec, "timeline", "timeline");
-    assert!(actions.len() >= 2, "the bundled call has too few action items: {actions:?}");
+    assert!(
+        actions.len() >= 2,
+        "the bundled call has too few action items: {actions:?}"
+    );
     assert!(!decisions.is_empty() && !timeline.is_empty());
     let roster: Vec<String> = rec["speakers"]
         .as_array()
@@ -184,7 +190,10 @@ async fn review_in_a_real_browser_keeps_every_decision() {
     let c = browser(&driver, &chromium).await;
     c.goto(&review.url).await.unwrap();
     let title = c.title().await.unwrap();
-    assert!(title.contains(rec["incident"]["id"].as_str().unwrap()), "{title}");
+    assert!(
+        title.contains(rec["incident"]["id"].as_str().unwrap()),
+        "{title}"
+    );
     c.find(Locator::Id("reviewer"))
         .await
         .unwrap()
@@ -195,9 +204,18 @@ async fn review_in_a_real_browser_keeps_every_decision() {
 
     // Play from the first decision's citation: the audio seeks to a second
     // before the cited utterance.
-    until(&c, "return document.getElementById('audio-0').readyState >= 1;", 20, "audio metadata").await;
+    until(
+        &c,
+        "return document.getElementById('audio-0').readyState >= 1;",
+        20,
+        "audio metadata",
+    )
+    .await;
     let play = c
-        .find(Locator::Css(&format!("{} button.play", item(&decisions[0]))))
+        .find(Locator::Css(&format!(
+            "{} button.play",
+            item(&decisions[0])
+        )))
         .await
         .unwrap();
     let utt = play.attr("data-utt").await.unwrap().unwrap();
@@ -211,7 +229,13 @@ async fn review_in_a_real_browser_keeps_every_decision() {
         .unwrap();
     let wanted = (cited_start - 1.0).max(0.0);
     click(&c, &play).await;
-    until(&c, "return !document.getElementById('audio-0').seeking;", 10, "the seek").await;
+    until(
+        &c,
+        "return !document.getElementById('audio-0').seeking;",
+        10,
+        "the seek",
+    )
+    .await;
     let at = js(&c, "return document.getElementById('audio-0').currentTime;")
         .await
         .as_f64()
@@ -220,9 +244,21 @@ async fn review_in_a_real_browser_keeps_every_decision() {
         (at - wanted).abs() <= 0.5,
         "played from {at:.2} s, the citation {utt} starts at {cited_start:.2} s (wanted {wanted:.2} s)"
     );
-    let cited = js(&c, &format!("return document.getElementById('u-{utt}').classList.contains('cited');")).await;
-    assert_eq!(cited, json!(true), "the cited transcript line is not highlighted");
-    js(&c, "document.getElementById('audio-0').pause(); return true;").await;
+    let cited = js(
+        &c,
+        &format!("return document.getElementById('u-{utt}').classList.contains('cited');"),
+    )
+    .await;
+    assert_eq!(
+        cited,
+        json!(true),
+        "the cited transcript line is not highlighted"
+    );
+    js(
+        &c,
+        "document.getElementById('audio-0').pause(); return true;",
+    )
+    .await;
     shot(&c, &out, "2-playing.png").await;
 
     // The transcript is searchable.
@@ -234,16 +270,31 @@ async fn review_in_a_real_browser_keeps_every_decision() {
         .unwrap()
         .trim_matches(|ch: char| !ch.is_alphanumeric())
         .to_string();
-    c.find(Locator::Id("search")).await.unwrap().send_keys(&word).await.unwrap();
-    let hidden = js(&c, "return document.querySelectorAll('#transcript li.hidden').length;").await;
-    assert!(hidden.as_u64().unwrap() > 0, "searching {word:?} hid no line");
+    c.find(Locator::Id("search"))
+        .await
+        .unwrap()
+        .send_keys(&word)
+        .await
+        .unwrap();
+    let hidden = js(
+        &c,
+        "return document.querySelectorAll('#transcript li.hidden').length;",
+    )
+    .await;
+    assert!(
+        hidden.as_u64().unwrap() > 0,
+        "searching {word:?} hid no line"
+    );
     js(&c, "var s=document.getElementById('search'); s.value=''; s.dispatchEvent(new Event('input')); return true;").await;
 
     // Confirm one action item.
     press(&c, &actions[0], "confirm").await;
     until(
         &c,
-        &format!("return document.querySelector('{}').dataset.rev === '1';", item(&actions[0]).replace('\'', "\\'")),
+        &format!(
+            "return document.querySelector('{}').dataset.rev === '1';",
+            item(&actions[0]).replace('\'', "\\'")
+        ),
         10,
         "the confirm to be saved",
     )
@@ -270,14 +321,23 @@ async fn review_in_a_real_browser_keeps_every_decision() {
     shot(&c, &out, "3-editing.png").await;
     press(&c, &actions[1], "save").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    until(&c, "return document.readyState === 'complete';", 10, "the page to reload").await;
+    until(
+        &c,
+        "return document.readyState === 'complete';",
+        10,
+        "the page to reload",
+    )
+    .await;
     assert_eq!(state_of(&c, &actions[1]).await, "edited");
 
     // Reject a timeline item.
     press(&c, &timeline[0], "reject").await;
     until(
         &c,
-        &format!("return document.querySelector('{}').dataset.rev === '1';", item(&timeline[0]).replace('\'', "\\'")),
+        &format!(
+            "return document.querySelector('{}').dataset.rev === '1';",
+            item(&timeline[0]).replace('\'', "\\'")
+        ),
         10,
         "the reject to be saved",
     )
@@ -289,7 +349,11 @@ async fn review_in_a_real_browser_keeps_every_decision() {
     assert_eq!(state_of(&c, &actions[1]).await, "edited");
     assert_eq!(state_of(&c, &timeline[0]).await, "rejected");
     let reviewer = js(&c, "return document.getElementById('reviewer').value;").await;
-    assert_eq!(reviewer, json!("Pat Reviewer"), "the reviewer's name was not kept");
+    assert_eq!(
+        reviewer,
+        json!("Pat Reviewer"),
+        "the reviewer's name was not kept"
+    );
     shot(&c, &out, "4-reloaded.png").await;
     let saved = record(&inc);
     let edited = saved["action_items"]
@@ -303,7 +367,10 @@ async fn review_in_a_real_browser_keeps_every_decision() {
         .clone();
     assert_eq!(edited["owner"], owner.as_str());
     assert_eq!(edited["due"], "2026-11-20");
-    assert_eq!(saved["review"]["items"][&actions[1]]["reviewer"], "Pat Reviewer");
+    assert_eq!(
+        saved["review"]["items"][&actions[1]]["reviewer"],
+        "Pat Reviewer"
+    );
 
     // The Jira export from the page, limited to confirmed items.
     let csv = c
@@ -347,6 +414,12 @@ fn check_confirmed_export(csv: &str, owner: &str, rows: usize) {
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("Summary,"), "{csv}");
     let records = csv.matches(",Task\n").count();
-    assert_eq!(records, rows, "the confirmed-only export has other items: {csv}");
-    assert!(csv.contains(owner), "the edited owner is not in the export: {csv}");
+    assert_eq!(
+        records, rows,
+        "the confirmed-only export has other items: {csv}"
+    );
+    assert!(
+        csv.contains(owner),
+        "the edited owner is not in the export: {csv}"
+    );
 }

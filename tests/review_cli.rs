@@ -47,13 +47,20 @@ fn audio_is_served_in_ranges_and_stale_saves_are_refused() {
     let inc = out.join("inc");
     postmortem(&inc, &[]);
     let review = start_review(&inc, &[]);
-    assert!(review.url.starts_with("http://127.0.0.1:"), "{}", review.url);
+    assert!(
+        review.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        review.url
+    );
 
     // Without the token nothing is served.
     let base = review.url.trim_end_matches('/');
     let (origin, _) = base.rsplit_once('/').unwrap();
     assert_eq!(http("GET", &format!("{origin}/"), &[], "").status, 404);
-    assert_eq!(http("GET", &format!("{origin}/audio/0"), &[], "").status, 404);
+    assert_eq!(
+        http("GET", &format!("{origin}/audio/0"), &[], "").status,
+        404
+    );
 
     let whole = http("GET", &format!("{}audio/0", review.url), &[], "");
     assert_eq!(whole.status, 200);
@@ -101,11 +108,25 @@ fn audio_is_served_in_ranges_and_stale_saves_are_refused() {
             .to_string()
     };
     let json = [("Content-Type", "application/json")];
-    let ok = http("POST", &format!("{}api/change", review.url), &json, &body(0, "confirm"));
+    let ok = http(
+        "POST",
+        &format!("{}api/change", review.url),
+        &json,
+        &body(0, "confirm"),
+    );
     assert_eq!(ok.status, 200, "{}", ok.text());
-    let stale = http("POST", &format!("{}api/change", review.url), &json, &body(0, "reject"));
+    let stale = http(
+        "POST",
+        &format!("{}api/change", review.url),
+        &json,
+        &body(0, "reject"),
+    );
     assert_eq!(stale.status, 409, "{}", stale.text());
-    assert!(stale.text().contains("changed elsewhere"), "{}", stale.text());
+    assert!(
+        stale.text().contains("changed elsewhere"),
+        "{}",
+        stale.text()
+    );
     let rec = record(&inc);
     assert_eq!(rec["review"]["items"][&key]["state"], "confirmed");
     assert_eq!(rec["schema"], "hotwash.incident/2");
@@ -143,7 +164,11 @@ fn a_v1_record_is_read_and_saved_as_v2() {
         .arg("decisions")
         .output()
         .unwrap();
-    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
     let review = start_review(&inc, &[]);
     assert_eq!(http("GET", &review.url, &[], "").status, 200);
 }

@@ -59,7 +59,17 @@ fn a_stale_change_is_refused_and_changes_nothing() {
     assert_eq!(done.reviewer.as_deref(), Some("Dana Reviewer"));
     let before = r.clone();
     let e = apply_change(&mut r, &change(&key, 0, ChangeAction::Reject), now()).unwrap_err();
-    assert!(matches!(e, ReviewError::Stale { current: 1, given: 0, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            ReviewError::Stale {
+                current: 1,
+                given: 0,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("reload"), "{e}");
     assert_eq!(r, before);
     let mut nobody = change(&key, 1, ChangeAction::Reject);
@@ -215,7 +225,12 @@ fn briefs_of_a_reviewed_record_use_only_its_numbers() {
     c.fields.insert("due".into(), json!("2026-12-31"));
     apply_change(&mut r, &c, now()).unwrap();
     let decisions = item_keys(&r, ItemKind::Decision);
-    apply_change(&mut r, &change(&decisions[0], 0, ChangeAction::Reject), now()).unwrap();
+    apply_change(
+        &mut r,
+        &change(&decisions[0], 0, ChangeAction::Reject),
+        now(),
+    )
+    .unwrap();
     let shown = reviewed(&r, false);
     assert_eq!(shown.decisions.len(), r.decisions.len() - 1);
     let json = serde_json::to_string(&shown).unwrap();

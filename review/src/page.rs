@@ -170,13 +170,22 @@ fn field(name: &'static str, item: &Value, roster: &[String]) -> Field {
             (if name == "owner" { "owner" } else { "who" }, "select", o)
         }
         "due" => ("due", "date", Vec::new()),
-        "priority" => ("priority", "select", vec!["High".into(), "Medium".into(), "Low".into()]),
+        "priority" => (
+            "priority",
+            "select",
+            vec!["High".into(), "Medium".into(), "Low".into()],
+        ),
         "category" => (
             "category",
             "select",
-            ["prevention", "detection", "mitigation", "documentation-comms"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "prevention",
+                "detection",
+                "mitigation",
+                "documentation-comms",
+            ]
+            .map(String::from)
+            .to_vec(),
         ),
         "status" if item.get("settled_by").is_some() => (
             "status",
@@ -296,7 +305,10 @@ fn flag(v: &Value) -> String {
     let confidence = v["confidence"].as_f64().map(|c| c as f32);
     let mut why = Vec::new();
     if to_confirm(confidence) {
-        why.push(format!("low confidence {:.2}", confidence.unwrap_or_default()));
+        why.push(format!(
+            "low confidence {:.2}",
+            confidence.unwrap_or_default()
+        ));
     }
     if v["vague"].as_bool() == Some(true) {
         let reasons: Vec<String> = v["vague_reasons"]
@@ -317,7 +329,9 @@ fn section(r: &IncidentRecord, kind: ItemKind, cites: &Cites, roster: &[String])
         .zip(keys)
         .map(|(v, key)| {
             let review = r.review.get(&key);
-            let c = cites.all(&serde_json::from_value::<Vec<String>>(v["sources"].clone()).unwrap_or_default());
+            let c = cites.all(
+                &serde_json::from_value::<Vec<String>>(v["sources"].clone()).unwrap_or_default(),
+            );
             let (text, details) = describe(kind, &v);
             let offset = v["offset_s"].as_f64().unwrap_or_default();
             let time: Option<DateTime<Utc>> = v
@@ -334,13 +348,19 @@ fn section(r: &IncidentRecord, kind: ItemKind, cites: &Cites, roster: &[String])
                 added: review.added,
                 flag: flag(&v),
                 clock: time.map_or_else(
-                    || c.first().map_or_else(|| clock(None, offset), |c| c.clock.clone()),
+                    || {
+                        c.first()
+                            .map_or_else(|| clock(None, offset), |c| c.clock.clone())
+                    },
                     |t| clock(Some(t), offset),
                 ),
                 speaker: c.first().map(|c| c.speaker.clone()).unwrap_or_default(),
                 text,
                 details,
-                fields: editable_fields(kind).iter().map(|f| field(*f, &v, roster)).collect(),
+                fields: editable_fields(kind)
+                    .iter()
+                    .map(|f| field(*f, &v, roster))
+                    .collect(),
                 cites: c,
                 key,
             };
@@ -416,7 +436,10 @@ fn impact_and_rca(r: &IncidentRecord, cites: &Cites) -> (Vec<Line>, Vec<Line>) {
 }
 
 /// Renders the whole page for `r`.
-pub(crate) fn render(r: &IncidentRecord, audio: &[AudioSource]) -> Result<String, minijinja::Error> {
+pub(crate) fn render(
+    r: &IncidentRecord,
+    audio: &[AudioSource],
+) -> Result<String, minijinja::Error> {
     let cites = Cites::new(r, audio);
     let mut roster: Vec<String> = r.speakers.iter().map(|s| s.name.clone()).collect();
     roster.sort();

@@ -44,7 +44,10 @@ async fn page(State(app): State<Shared>) -> Response {
     let r = app.store.snapshot();
     match page::render(&r, &app.audio) {
         Ok(html) => Html(html).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("page template: {e}")),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("page template: {e}"),
+        ),
     }
 }
 
@@ -104,7 +107,10 @@ async fn audio(
         return error(StatusCode::NOT_FOUND, format!("no recording {n}"));
     };
     let Some(path) = &src.path else {
-        return error(StatusCode::NOT_FOUND, src.missing.clone().unwrap_or_default());
+        return error(
+            StatusCode::NOT_FOUND,
+            src.missing.clone().unwrap_or_default(),
+        );
     };
     let len = match std::fs::metadata(path) {
         Ok(m) => m.len(),

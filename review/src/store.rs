@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use chrono::Utc;
-use hotwash_postmortem::review::{add_item, apply_change, Addition, Change, ItemReview, ReviewError};
+use hotwash_postmortem::review::{
+    add_item, apply_change, Addition, Change, ItemReview, ReviewError,
+};
 use hotwash_postmortem::{read_record, render_all, IncidentRecord};
 
 use crate::error::ServeError;

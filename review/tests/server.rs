@@ -64,14 +64,21 @@ fn changes_are_saved_checked_and_announced() {
     let d = incident_dir();
     let saved: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
     let seen = saved.clone();
-    let hook: SavedHook = Arc::new(move |_, written| seen.lock().unwrap().extend_from_slice(written));
+    let hook: SavedHook =
+        Arc::new(move |_, written| seen.lock().unwrap().extend_from_slice(written));
     let url = start(d.path(), Some(hook));
 
     let (status, page) = http("GET", &url, "");
     assert_eq!(status, 200);
     assert!(page.contains("data-key=\"action:"), "{page}");
-    assert!(page.contains("<script>"), "the script is bundled in the page");
-    assert!(page.contains("cannot play"), "no audio: the play buttons say why");
+    assert!(
+        page.contains("<script>"),
+        "the script is bundled in the page"
+    );
+    assert!(
+        page.contains("cannot play"),
+        "no audio: the play buttons say why"
+    );
     let origin = url.trim_end_matches('/').rsplit_once('/').unwrap().0;
     assert_eq!(http("GET", &format!("{origin}/wrong-token/"), "").0, 404);
 
@@ -84,7 +91,11 @@ fn changes_are_saved_checked_and_announced() {
     let (status, body) = http(
         "POST",
         &format!("{url}api/change"),
-        &change(0, "edit", serde_json::json!({"owner": "Lee", "due": "2026-12-20"})),
+        &change(
+            0,
+            "edit",
+            serde_json::json!({"owner": "Lee", "due": "2026-12-20"}),
+        ),
     );
     assert_eq!(status, 200, "{body}");
     let r = read_record(&d.path().join("incident.json")).unwrap();
@@ -92,9 +103,17 @@ fn changes_are_saved_checked_and_announced() {
     assert_eq!(r.review.get(&key).revision, 1);
     let csv = std::fs::read_to_string(d.path().join("actions-jira.csv")).unwrap();
     assert!(csv.contains("2026-12-20"), "{csv}");
-    assert!(saved.lock().unwrap().iter().any(|p| p.ends_with("incident.json")));
+    assert!(saved
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|p| p.ends_with("incident.json")));
 
-    let (status, body) = http("POST", &format!("{url}api/change"), &change(0, "reject", serde_json::json!({})));
+    let (status, body) = http(
+        "POST",
+        &format!("{url}api/change"),
+        &change(0, "reject", serde_json::json!({})),
+    );
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("reload"), "{body}");
     let (status, body) = http(
@@ -105,7 +124,11 @@ fn changes_are_saved_checked_and_announced() {
     assert_eq!(status, 400, "{body}");
 
     // Confirmed-only export: the edited item alone.
-    let (status, csv) = http("GET", &format!("{url}export/actions-jira.csv?confirmed=1"), "");
+    let (status, csv) = http(
+        "GET",
+        &format!("{url}export/actions-jira.csv?confirmed=1"),
+        "",
+    );
     assert_eq!(status, 200);
     assert_eq!(csv.matches(",Task\n").count(), 1, "{csv}");
 

@@ -74,7 +74,10 @@ pub fn run(args: ReviewArgs) -> Result<i32> {
         }
     }
     println!("review: {}", server.url());
-    println!("(every change is saved into {}; Ctrl-C to stop)", args.dir.join("incident.json").display());
+    println!(
+        "(every change is saved into {}; Ctrl-C to stop)",
+        args.dir.join("incident.json").display()
+    );
     if args.open {
         open_browser(server.url());
     }

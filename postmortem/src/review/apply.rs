@@ -363,8 +363,8 @@ pub fn add_item(
     let i = keys.len() - 1;
     if !fields.is_empty() {
         let mut v = get(r, add.kind, i);
-        let applied = edit_fields(&mut v, add.kind, &fields)
-            .and_then(|()| set(r, add.kind, i, v, "fields"));
+        let applied =
+            edit_fields(&mut v, add.kind, &fields).and_then(|()| set(r, add.kind, i, v, "fields"));
         if let Err(e) = applied {
             remove(r, add.kind, i);
             return Err(e);

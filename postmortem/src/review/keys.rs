@@ -65,7 +65,11 @@ pub(crate) fn sources(r: &IncidentRecord, kind: ItemKind) -> Vec<&[String]> {
         ItemKind::Decision => r.decisions.iter().map(|i| i.sources.as_slice()).collect(),
         ItemKind::Mitigation => r.mitigations.iter().map(|i| i.sources.as_slice()).collect(),
         ItemKind::Hypothesis => r.hypotheses.iter().map(|i| i.sources.as_slice()).collect(),
-        ItemKind::Action => r.action_items.iter().map(|i| i.sources.as_slice()).collect(),
+        ItemKind::Action => r
+            .action_items
+            .iter()
+            .map(|i| i.sources.as_slice())
+            .collect(),
         ItemKind::Evidence => r.evidence.iter().map(|i| i.sources.as_slice()).collect(),
     }
 }

@@ -38,7 +38,11 @@ fn put(r: &mut IncidentRecord, kind: ItemKind, at: Option<usize>, v: Value) {
             };
             if clash(r, &a.id) {
                 let prefix: String = a.id.chars().take_while(|c| c.is_alphabetic()).collect();
-                let prefix = if prefix.is_empty() { "A".into() } else { prefix };
+                let prefix = if prefix.is_empty() {
+                    "A".into()
+                } else {
+                    prefix
+                };
                 let n = (1..)
                     .find(|n| !clash(r, &format!("{prefix}{n}")))
                     .unwrap_or(1);

@@ -96,4 +96,3 @@ impl Review {
         self.items.get(key).cloned().unwrap_or_default()
     }
 }
-

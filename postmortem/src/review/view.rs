@@ -28,8 +28,16 @@ pub fn reviewed(r: &IncidentRecord, confirmed_only: bool) -> IncidentRecord {
     let keys = |kind| item_keys(r, kind);
     keep(&mut out.timeline, &keys(ItemKind::Timeline), not_rejected);
     keep(&mut out.decisions, &keys(ItemKind::Decision), not_rejected);
-    keep(&mut out.mitigations, &keys(ItemKind::Mitigation), not_rejected);
-    keep(&mut out.hypotheses, &keys(ItemKind::Hypothesis), not_rejected);
+    keep(
+        &mut out.mitigations,
+        &keys(ItemKind::Mitigation),
+        not_rejected,
+    );
+    keep(
+        &mut out.hypotheses,
+        &keys(ItemKind::Hypothesis),
+        not_rejected,
+    );
     keep(&mut out.evidence, &keys(ItemKind::Evidence), not_rejected);
     if confirmed_only {
         keep(&mut out.action_items, &keys(ItemKind::Action), |k| {
