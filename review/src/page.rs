@@ -359,7 +359,7 @@ fn section(r: &IncidentRecord, kind: ItemKind, cites: &Cites, roster: &[String])
                 details,
                 fields: editable_fields(kind)
                     .iter()
-                    .map(|f| field(*f, &v, roster))
+                    .map(|f| field(f, &v, roster))
                     .collect(),
                 cites: c,
                 key,
@@ -367,7 +367,7 @@ fn section(r: &IncidentRecord, kind: ItemKind, cites: &Cites, roster: &[String])
             (offset, item)
         })
         .collect();
-    let first = |i: &Item| !(i.state == "suggested" && !i.flag.is_empty());
+    let first = |i: &Item| i.state != "suggested" || i.flag.is_empty();
     items.sort_by(|(oa, a), (ob, b)| first(a).cmp(&first(b)).then(oa.total_cmp(ob)));
     Section {
         kind: kind.as_str(),
