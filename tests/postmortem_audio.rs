@@ -45,7 +45,7 @@ fn check_artifacts(out: &Path) -> serde_json::Value {
         );
     }
     let record = read_json(&out.join("incident.json"));
-    assert_eq!(record["schema"], "hotwash.incident/1", "{record}");
+    assert_eq!(record["schema"], "hotwash.incident/2", "{record}");
     let ids: HashSet<String> = record["utterances"]
         .as_array()
         .unwrap()

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use hotwash_postmortem::record::{EventKind, IncidentRecord, SCHEMA};
+use hotwash_postmortem::record::{EventKind, IncidentRecord};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -177,11 +177,7 @@ fn canonical_record_json(path: &Path) -> Result<String> {
 
 /// Parses stored or imported record JSON.
 pub fn parse_record(json: &str) -> std::result::Result<IncidentRecord, String> {
-    let r: IncidentRecord = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    if r.schema != SCHEMA {
-        return Err(format!("record schema is {:?}, not {SCHEMA}", r.schema));
-    }
-    Ok(r)
+    hotwash_postmortem::record::parse_record(json).map_err(|e| format!("record {e}"))
 }
 
 /// The text the search indexes, one field per FTS column.

@@ -51,7 +51,7 @@ pub enum Error {
         reason: String,
     },
     /// A file is not an incident record.
-    #[error("{path}: not a hotwash.incident/1 record: {reason}")]
+    #[error("{path}: not a hotwash incident record: {reason}")]
     Record {
         /// The file.
         path: PathBuf,

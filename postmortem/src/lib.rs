@@ -1,5 +1,5 @@
 //! hotwash-postmortem: turns an incident call's transcripts into one
-//! auditable incident record (`incident.json`, schema `hotwash.incident/1`)
+//! auditable incident record (`incident.json`, schema `hotwash.incident/2`)
 //! and renders everything people read from it: the postmortem, three briefs,
 //! Jira and Linear exports, and answers to `hotwash show`.
 //!
@@ -15,11 +15,12 @@ pub mod fsutil;
 pub mod input;
 pub mod record;
 pub mod render;
+pub mod review;
 pub mod text;
 
 pub use error::{Error, Result};
 pub use extract::{build_record, Extraction, Options};
 pub use input::{load_transcripts, Call, Roster};
 pub use record::IncidentRecord;
-pub use render::render_all;
 pub use render::show::{read_record, show, View};
+pub use render::{render_all, render_all_with};

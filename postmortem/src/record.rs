@@ -1,4 +1,4 @@
-//! The incident record (`incident.json`, schema `hotwash.incident/1`).
+//! The incident record (`incident.json`, schema `hotwash.incident/2`).
 //!
 //! One record is the single source every rendering reads, so the postmortem,
 //! the briefs and the exports can never disagree. Every extracted line keeps
@@ -11,7 +11,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The schema tag written into every record.
-pub const SCHEMA: &str = "hotwash.incident/1";
+pub const SCHEMA: &str = "hotwash.incident/2";
+
+/// The schema before the review section; such records are read and
+/// migrated (an empty review) by [`parse_record`].
+pub const SCHEMA_V1: &str = "hotwash.incident/1";
 
 /// The whole incident: metadata, the call's utterances and what was extracted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +47,42 @@ pub struct IncidentRecord {
     pub impact: Impact,
     /// Root-cause analysis skeleton.
     pub rca: Rca,
+    /// What people decided about each extracted item (absent in `/1` records).
+    #[serde(default)]
+    pub review: crate::review::Review,
+}
+
+/// Why a text is not a record this version reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The `schema` tag is missing or names another schema.
+    #[error("schema is {found:?}, expected {SCHEMA:?} (or {SCHEMA_V1:?}, which is migrated)")]
+    Schema {
+        /// The tag found (empty when missing).
+        found: String,
+    },
+    /// The JSON does not have the record's shape.
+    #[error("{0}")]
+    Shape(String),
+}
+
+/// Parses an `incident.json`, migrating a `hotwash.incident/1` record (no
+/// review section: every item is still suggested) to [`SCHEMA`].
+pub fn parse_record(text: &str) -> Result<IncidentRecord, RecordError> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| RecordError::Shape(e.to_string()))?;
+    let found = v
+        .get("schema")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .to_string();
+    if found != SCHEMA && found != SCHEMA_V1 {
+        return Err(RecordError::Schema { found });
+    }
+    let mut r: IncidentRecord =
+        serde_json::from_value(v).map_err(|e| RecordError::Shape(e.to_string()))?;
+    r.schema = SCHEMA.to_string();
+    Ok(r)
 }
 
 /// Identity and framing of the incident.

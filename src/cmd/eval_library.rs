@@ -82,8 +82,10 @@ fn grow(lib: &mut Library, n: usize) -> Result<f64> {
             if let Some(vs) = v["vectors"].as_array_mut() {
                 for vec in vs {
                     if let Some(xs) = vec["vector"].as_array_mut() {
-                        let mut f: Vec<f32> =
-                            xs.iter().map(|x| x.as_f64().unwrap_or(0.0) as f32 + 0.05 * noise()).collect();
+                        let mut f: Vec<f32> = xs
+                            .iter()
+                            .map(|x| x.as_f64().unwrap_or(0.0) as f32 + 0.05 * noise())
+                            .collect();
                         let norm = f.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
                         f.iter_mut().for_each(|x| *x /= norm);
                         *xs = f.into_iter().map(serde_json::Value::from).collect();
@@ -270,7 +272,14 @@ pub fn run(args: EvalLibraryArgs) -> Result<()> {
             lib.search(&q.text, &hotwash_library::Filters::default(), 10)?;
             words.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        scale = Some((n, per, pct(&mut sim, 0.5), pct(&mut sim, 0.95), pct(&mut words, 0.5), pct(&mut words, 0.95)));
+        scale = Some((
+            n,
+            per,
+            pct(&mut sim, 0.5),
+            pct(&mut sim, 0.95),
+            pct(&mut words, 0.5),
+            pct(&mut words, 0.95),
+        ));
     }
     let q50 = pct(&mut query_ms, 0.5);
     let q95 = pct(&mut query_ms, 0.95);

@@ -187,3 +187,20 @@ pub fn write(out: &Path, incident: &str, inputs: Vec<String>, written: &[PathBuf
     let json = serde_json::to_string_pretty(&m)? + "\n";
     crate::cmd::transcribe::write_document(&out.join(MANIFEST), json.as_bytes())
 }
+
+/// After `hotwash review` rewrote files in `out`: records their new hashes
+/// in the manifest (when there is one), so a later `hotwash postmortem`
+/// over the same inputs still knows them as its own.
+pub fn refresh(out: &Path, written: &[PathBuf]) -> Result<()> {
+    let Some(mut m) = read_manifest(out) else {
+        return Ok(());
+    };
+    for p in written {
+        if let Some(name) = p.file_name() {
+            m.files
+                .insert(name.to_string_lossy().into_owned(), sha256_of(p)?);
+        }
+    }
+    let json = serde_json::to_string_pretty(&m)? + "\n";
+    crate::cmd::transcribe::write_document(&out.join(MANIFEST), json.as_bytes())
+}

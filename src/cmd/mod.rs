@@ -16,6 +16,7 @@ pub mod models;
 pub mod paths;
 pub mod postmortem;
 pub mod progress;
+pub mod review;
 pub mod show;
 pub mod train;
 pub mod transcribe;

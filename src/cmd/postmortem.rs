@@ -14,7 +14,9 @@ use crate::cmd::paths::same_file;
 use crate::cmd::transcribe::{
     parse_track_specs, tracks_in_dir, transcribe_to_json, with_roster_prompt, EngineArgs,
 };
-use hotwash_postmortem::{build_record, load_transcripts, render_all, Options, Roster};
+use hotwash_postmortem::{
+    build_record, load_transcripts, read_record, render_all_with, IncidentRecord, Options, Roster,
+};
 
 /// Arguments of `hotwash postmortem`.
 #[derive(Debug, Args)]
@@ -69,6 +71,10 @@ pub struct PostmortemArgs {
     /// `previous-<UTC time>/`, before writing.
     #[arg(long)]
     pub keep_previous: bool,
+    /// Limit the Jira and Linear exports to action items a person
+    /// confirmed or edited in `hotwash review`.
+    #[arg(long)]
+    pub confirmed_only: bool,
     /// Engine options for audio input (model, workers, threads, vad, prompt…).
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -238,6 +244,47 @@ fn warn_unheard_roster(roster: &Roster, call: &hotwash_postmortem::Call, path: &
     }
 }
 
+/// The record an earlier run left in `out`, whose review is to be kept
+/// (a warning, and none, when it cannot be read).
+fn previous_record(out: &Path) -> Option<IncidentRecord> {
+    let path = out.join("incident.json");
+    if !path.is_file() {
+        return None;
+    }
+    match read_record(&path) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("warning: {e}; its review (if any) is not carried over");
+            None
+        }
+    }
+}
+
+/// Carries the people's decisions of `prev` into the new `record` when both
+/// are the same incident.
+fn keep_review(record: &mut IncidentRecord, prev: &IncidentRecord) {
+    if prev.review.items.is_empty() {
+        return;
+    }
+    if prev.incident.id != record.incident.id {
+        eprintln!(
+            "warning: the earlier record is incident {}, this one {}; its review is not carried over",
+            prev.incident.id, record.incident.id
+        );
+        return;
+    }
+    hotwash_postmortem::review::carry_over(record, prev);
+    println!(
+        "kept {} review decisions from the earlier record",
+        record
+            .review
+            .items
+            .values()
+            .filter(|r| r.state.is_human())
+            .count()
+    );
+}
+
 /// Runs `hotwash postmortem`; returns the exit code (130/143 when Ctrl-C or
 /// SIGTERM stopped the transcription: the transcripts so far are kept, the
 /// record is not built from a part of the call).
@@ -264,6 +311,7 @@ pub fn run(args: PostmortemArgs) -> Result<i32> {
     } else {
         Overwrite::Refuse
     };
+    let previous = previous_record(&args.out);
     manifest::prepare(&args.out, &names, &input_list, args.id.as_deref(), mode)?;
     let roster = match &args.roster {
         Some(p) => Some(Roster::load(p)?),
@@ -328,8 +376,16 @@ pub fn run(args: PostmortemArgs) -> Result<i32> {
         embedder: crate::cmd::embedder::from_store_or_note(),
         ..Options::default()
     };
-    let record = build_record(&call, &opts);
-    let written = render_all(&record, &args.out, args.template.as_deref())?;
+    let mut record = build_record(&call, &opts);
+    if let Some(prev) = previous {
+        keep_review(&mut record, &prev);
+    }
+    let written = render_all_with(
+        &record,
+        &args.out,
+        args.template.as_deref(),
+        args.confirmed_only,
+    )?;
     for p in &written {
         println!("wrote {}", p.display());
     }

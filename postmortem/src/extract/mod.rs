@@ -345,6 +345,7 @@ fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
         evidence,
         impact,
         rca,
+        review: crate::review::Review::default(),
     }
 }
 

@@ -129,7 +129,7 @@ fn labels(r: &IncidentRecord, a: &ActionItem) -> Vec<String> {
     l
 }
 
-fn write(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+fn bytes(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>> {
     let err = |reason: String| Error::Csv {
         path: path.to_path_buf(),
         reason,
@@ -140,8 +140,23 @@ fn write(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
         let r: Vec<String> = r.iter().map(|c| neutralise(c)).collect();
         w.write_record(&r).map_err(|e| err(e.to_string()))?;
     }
-    let bytes = w.into_inner().map_err(|e| err(e.to_string()))?;
-    crate::fsutil::write_atomic(path, &bytes).map_err(|e| Error::Write {
+    w.into_inner().map_err(|e| err(e.to_string()))
+}
+
+/// The Jira CSV as bytes (`name` only labels errors).
+pub fn jira_csv(r: &IncidentRecord, name: &Path) -> Result<Vec<u8>> {
+    let rows = jira_rows(r);
+    let width = rows.first().map_or(1, |row| row.len().saturating_sub(6));
+    bytes(name, &jira_header(width), rows)
+}
+
+/// The Linear CSV as bytes (`name` only labels errors).
+pub fn linear_csv(r: &IncidentRecord, name: &Path) -> Result<Vec<u8>> {
+    bytes(name, &LINEAR_COLUMNS, linear_rows(r))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    crate::fsutil::write_atomic(path, bytes).map_err(|e| Error::Write {
         path: path.to_path_buf(),
         err: e,
     })
@@ -230,9 +245,7 @@ pub fn jira_config() -> String {
 /// Writes `actions-jira.csv` and, beside it, the importer's settings
 /// (`actions-jira.config.json`).
 pub fn write_jira(r: &IncidentRecord, path: &Path) -> Result<()> {
-    let rows = jira_rows(r);
-    let width = rows.first().map_or(1, |row| row.len().saturating_sub(6));
-    write(path, &jira_header(width), rows)?;
+    write(path, &jira_csv(r, path)?)?;
     let cfg = path.with_extension("config.json");
     crate::fsutil::write_atomic(&cfg, jira_config().as_bytes()).map_err(|e| Error::Write {
         path: cfg.clone(),
@@ -242,7 +255,7 @@ pub fn write_jira(r: &IncidentRecord, path: &Path) -> Result<()> {
 
 /// Writes `actions-linear.csv`.
 pub fn write_linear(r: &IncidentRecord, path: &Path) -> Result<()> {
-    write(path, &LINEAR_COLUMNS, linear_rows(r))
+    write(path, &linear_csv(r, path)?)
 }
 
 #[cfg(test)]

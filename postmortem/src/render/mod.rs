@@ -25,21 +25,36 @@ fn write(path: PathBuf, text: &str, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Writes every artifact into `out_dir` and returns the paths written.
 /// With `template`, `postmortem.md` is rendered through that template instead of the standard one.
+/// `incident.json` is the whole record, review included; everything else is
+/// rendered from the reviewed record (rejected items left out).
 pub fn render_all(
     r: &IncidentRecord,
     out_dir: &Path,
     template: Option<&Path>,
+) -> Result<Vec<PathBuf>> {
+    render_all_with(r, out_dir, template, false)
+}
+
+/// [`render_all`], with the Jira and Linear exports limited to the action
+/// items a person confirmed or edited when `confirmed_only`.
+pub fn render_all_with(
+    full: &IncidentRecord,
+    out_dir: &Path,
+    template: Option<&Path>,
+    confirmed_only: bool,
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Write {
         path: out_dir.to_path_buf(),
         err: source,
     })?;
     let mut out = Vec::new();
-    let json = serde_json::to_string_pretty(r).map_err(|e| Error::Write {
+    let json = serde_json::to_string_pretty(full).map_err(|e| Error::Write {
         path: out_dir.join("incident.json"),
         err: std::io::Error::other(e),
     })?;
     write(out_dir.join("incident.json"), &(json + "\n"), &mut out)?;
+    let reviewed = crate::review::reviewed(full, false);
+    let r = &reviewed;
     let pm = match template {
         Some(t) => template::render_file(t, r)?,
         None => markdown::postmortem(r),
@@ -60,12 +75,13 @@ pub fn render_all(
         &briefs::support(r),
         &mut out,
     )?;
+    let exported = crate::review::reviewed(full, confirmed_only);
     let jira = out_dir.join("actions-jira.csv");
-    csv::write_jira(r, &jira)?;
+    csv::write_jira(&exported, &jira)?;
     out.push(jira.with_extension("config.json"));
     out.push(jira);
     let linear = out_dir.join("actions-linear.csv");
-    csv::write_linear(r, &linear)?;
+    csv::write_linear(&exported, &linear)?;
     out.push(linear);
     Ok(out)
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::fmt::at;
 use crate::error::{Error, Result};
-use crate::record::{HypothesisStatus, IncidentRecord, Status, SCHEMA};
+use crate::record::{HypothesisStatus, IncidentRecord, Status};
 
 /// What to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,23 +39,16 @@ impl View {
     }
 }
 
-/// Reads an `incident.json`.
+/// Reads an `incident.json` (a `/1` record is migrated to the current schema).
 pub fn read_record(path: &Path) -> Result<IncidentRecord> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         err: source,
     })?;
-    let r: IncidentRecord = serde_json::from_str(&text).map_err(|e| Error::Record {
+    crate::record::parse_record(&text).map_err(|e| Error::Record {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })?;
-    if r.schema != SCHEMA {
-        return Err(Error::Record {
-            path: path.to_path_buf(),
-            reason: format!("schema is {:?}", r.schema),
-        });
-    }
-    Ok(r)
+    })
 }
 
 /// Renders one view as plain text, one line per item with its sources.
