@@ -233,15 +233,10 @@ impl Library {
         if row.review_due.is_some() {
             return Ok(row.review_due);
         }
-        let json: String = self
-            .conn
-            .query_row(
-                "SELECT record_json FROM incidents WHERE id = ?",
-                [id],
-                |r| r.get(0),
-            )
-            .map_err(self.err())?;
-        Ok(crate::ingest::parse_record(&json)
+        // A record that no longer parses has no date to offer; `check` and
+        // `show` report it.
+        Ok(self
+            .stored_record(id)
             .ok()
             .and_then(|r| r.incident.review_date))
     }

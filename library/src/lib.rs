@@ -961,20 +961,35 @@ impl Library {
         self.summaries(&ids)
     }
 
+    /// The stored record of one incident, parsed (and migrated).
+    pub(crate) fn stored_record(&self, id: &str) -> Result<IncidentRecord> {
+        let json: String = self
+            .conn
+            .query_row(
+                "SELECT record_json FROM incidents WHERE id = ?",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())?
+            .ok_or_else(|| Error::UnknownIncident { id: id.to_string() })?;
+        ingest::parse_record(&json).map_err(|reason| Error::BadRecord {
+            reason: format!("{}: stored record of {id}: {reason}", self.path.display()),
+        })
+    }
+
     /// Everything stored about one incident.
     pub fn show(&self, id: &str) -> Result<IncidentView> {
         let summary = self.summary(id)?;
-        let (json, added_utc, updated_utc): (String, String, String) = self
+        let (added_utc, updated_utc): (String, String) = self
             .conn
             .query_row(
-                "SELECT record_json, added_utc, updated_utc FROM incidents WHERE id = ?",
+                "SELECT added_utc, updated_utc FROM incidents WHERE id = ?",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(self.err())?;
-        let record = ingest::parse_record(&json).map_err(|reason| Error::BadRecord {
-            reason: format!("{}: stored record of {id}: {reason}", self.path.display()),
-        })?;
+        let record = self.stored_record(id)?;
         Ok(IncidentView {
             summary,
             added_utc,

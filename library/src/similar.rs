@@ -192,7 +192,7 @@ pub(crate) struct StoredVector {
     pub vector: Vec<f32>,
 }
 
-/// Embeds a record's pieces; `None` without an embedder.
+/// Embeds a record's pieces; none without an embedder.
 pub(crate) fn embed_record(lib: &Library, r: &IncidentRecord) -> Result<Vec<StoredVector>> {
     let Some(e) = &lib.embedder else {
         return Ok(Vec::new());
@@ -380,14 +380,13 @@ impl Library {
                 })
             }
             SimilarTo::Incident(id) => {
-                self.require_incident(id)?;
-                let view = self.show(id)?;
+                let record = self.stored_record(id)?;
                 let vs: Vec<StoredVector> = self
                     .vectors_of(id)?
                     .into_iter()
                     .filter(|v| Some(&v.model) == model.as_ref())
                     .collect();
-                let mut q = self.record_query(&view.record, vs);
+                let mut q = self.record_query(&record, vs);
                 q.exclude = Some(id.to_string());
                 q.signatures = self.signatures_of(id)?.into_iter().map(|s| s.0).collect();
                 Ok(q)
@@ -684,7 +683,7 @@ impl Library {
                 .map_err(self.err())?
         };
         for id in &ids {
-            let record = self.show(id)?.record;
+            let record = self.stored_record(id)?;
             let vs = embed_record(self, &record)?;
             let sigs = record_signatures(&self.signatures, &record);
             let path = self.path.clone();
