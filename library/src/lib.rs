@@ -19,6 +19,7 @@ pub mod signature;
 mod similar;
 pub mod status;
 pub mod tags;
+mod terms;
 pub mod tracker;
 
 use std::cell::{Cell, RefCell};
@@ -52,6 +53,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// mitigations, actions, transcript. What was extracted outweighs the raw
 /// call, and the title and symptoms outweigh the rest.
 const BM25: &str = "bm25(incident_fts, 4.0, 3.0, 1.0, 2.0, 1.0, 1.5, 1.0, 0.5)";
+
+/// The most words a search or `fixes` asks the index for (the rarest).
+const SEARCH_TERMS: usize = 12;
 
 /// Words too common in calls to rank by.
 const STOPWORDS: &[&str] = &[
@@ -93,29 +97,6 @@ pub fn normalise_severity(s: &str) -> String {
     } else {
         k
     }
-}
-
-/// The FTS5 query for free text: every word (quoted, so punctuation and
-/// FTS syntax are never interpreted), any of them, ranked by BM25.
-fn fts_query(q: &str) -> Result<String> {
-    let mut terms: Vec<String> = Vec::new();
-    for w in q.split(|c: char| !c.is_alphanumeric()) {
-        let w = w.to_lowercase();
-        if w.is_empty() || STOPWORDS.contains(&w.as_str()) || terms.contains(&w) {
-            continue;
-        }
-        terms.push(w);
-    }
-    if terms.is_empty() {
-        return Err(Error::EmptyQuery {
-            query: q.to_string(),
-        });
-    }
-    Ok(terms
-        .iter()
-        .map(|t| format!("\"{t}\""))
-        .collect::<Vec<_>>()
-        .join(" OR "))
 }
 
 /// What narrows `list`, `search` and `fixes`.
@@ -861,7 +842,9 @@ impl Library {
             }
         }
         tx.commit().map_err(e)?;
-        self.writes.set(self.writes.get() + 1);
+        let before = self.writes.get();
+        self.writes.set(before + 1);
+        self.patch_cache(&id, &vectors, before)?;
         let recurrences = self.recurrences(&id)?;
         Ok(Added {
             recurrences,
@@ -1063,33 +1046,56 @@ impl Library {
     /// symptoms, timeline, RCA, decisions, mitigations, actions and the
     /// transcript, extracted fields weighted over the raw call).
     pub fn search(&self, query: &str, filters: &Filters, limit: usize) -> Result<Vec<Hit>> {
-        let q = fts_query(query)?;
-        let mut params: Vec<rusqlite::types::Value> = vec![q.into()];
+        let q = self.match_query(query, SEARCH_TERMS)?;
+        let mut params: Vec<rusqlite::types::Value> = vec![q.clone().into()];
         let cond = filters.sql(&mut params)?;
         params.push((limit.max(1) as i64).into());
-        let sql = format!(
-            "SELECT i.id, f.score, f.snip FROM
-               (SELECT rowid AS rid, {BM25} AS score,
-                       snippet(incident_fts, -1, '[', ']', '…', 12) AS snip
-                  FROM incident_fts WHERE incident_fts MATCH ?) f
-             JOIN incidents i ON i.rowid = f.rid
-             WHERE 1 = 1{cond}
-             ORDER BY f.score, i.id LIMIT ?"
-        );
+        // Ranked first, then a snippet for the rows shown only: a snippet
+        // for every matching row costs ten times the ranking.
+        // Without filters the best rows are taken before the join (joining
+        // every matching row first costs as much as the ranking).
+        let sql = if cond.is_empty() {
+            format!(
+                "SELECT i.id, f.score, f.rid FROM
+                   (SELECT rowid AS rid, {BM25} AS score
+                      FROM incident_fts WHERE incident_fts MATCH ? ORDER BY score, rowid LIMIT ?) f
+                 JOIN incidents i ON i.rowid = f.rid
+                 ORDER BY f.score, i.id"
+            )
+        } else {
+            format!(
+                "SELECT i.id, f.score, f.rid FROM
+                   (SELECT rowid AS rid, {BM25} AS score
+                      FROM incident_fts WHERE incident_fts MATCH ?) f
+                 JOIN incidents i ON i.rowid = f.rid
+                 WHERE 1 = 1{cond}
+                 ORDER BY f.score, i.id LIMIT ?"
+            )
+        };
         let mut st = self.conn.prepare(&sql).map_err(self.err())?;
         let rows = st
             .query_map(params_from_iter(params.iter()), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, f64>(1)?,
-                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(2)?,
                 ))
             })
             .map_err(self.err())?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(self.err())?;
+        let mut snip = self
+            .conn
+            .prepare_cached(
+                "SELECT snippet(incident_fts, -1, '[', ']', '…', 12) FROM incident_fts
+                 WHERE incident_fts MATCH ? AND rowid = ?",
+            )
+            .map_err(self.err())?;
         rows.into_iter()
-            .map(|(id, score, snippet)| {
+            .map(|(id, score, rid)| {
+                let snippet: String = snip
+                    .query_row(params![q, rid], |r| r.get(0))
+                    .map_err(self.err())?;
                 Ok(Hit {
                     incident: self.summary(&id)?,
                     score: -score,
@@ -1103,7 +1109,7 @@ impl Library {
     /// how well their incident matches the symptom, each with its incident,
     /// time and the utterances it cites.
     pub fn fixes(&self, symptom: &str, filters: &Filters, limit: usize) -> Result<Vec<Fix>> {
-        let q = fts_query(symptom)?;
+        let q = self.match_query(symptom, SEARCH_TERMS)?;
         let mut params: Vec<rusqlite::types::Value> = vec![q.into()];
         let cond = filters.sql(&mut params)?;
         params.push((limit.max(1) as i64).into());

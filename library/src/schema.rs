@@ -8,7 +8,7 @@
 pub const APPLICATION_ID: i32 = 0x4857_4c42;
 
 /// Every migration, in order; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -142,4 +142,10 @@ ALTER TABLE actions ADD COLUMN tracker TEXT;
 ALTER TABLE actions ADD COLUMN tracker_key TEXT;
 ALTER TABLE actions ADD COLUMN tracker_status TEXT;
 ALTER TABLE actions ADD COLUMN tracker_utc TEXT;
+"#;
+
+/// Version 3: the incident vectors of one model found without reading the
+/// other vectors' rows (the coarse pass of `similar` reads them all).
+const V3: &str = r#"
+CREATE INDEX vectors_kind_model ON vectors(kind, model, incident_id);
 "#;

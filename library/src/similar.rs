@@ -34,8 +34,10 @@ use hotwash_postmortem::record::{EventKind, EvidenceKind, IncidentRecord};
 
 /// Reciprocal-rank-fusion constant.
 const RRF_K: f64 = 60.0;
+/// The most words a words ranking asks the index for (the rarest).
+const SIMILAR_TERMS: usize = 6;
 /// How many candidates the coarse pass hands to the fine one.
-pub const REFINE: usize = 200;
+pub const REFINE: usize = 100;
 /// Longest text embedded as one piece (characters).
 const MAX_PIECE: usize = 600;
 
@@ -461,9 +463,96 @@ impl Library {
         Ok(())
     }
 
+    /// The incident and symptom vectors of `model` of each incident, read
+    /// in batches (one query per hundred incidents, not one per incident).
+    fn meaning_vectors(
+        &self,
+        ids: &[&String],
+        model: &str,
+    ) -> Result<HashMap<String, Vec<StoredVector>>> {
+        let mut out: HashMap<String, Vec<StoredVector>> = HashMap::new();
+        for chunk in ids.chunks(100) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let mut st = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT incident_id, kind, seq, text, vector FROM vectors
+                     WHERE model = ? AND kind IN ('incident', 'symptom') AND incident_id IN ({marks})
+                     ORDER BY incident_id, kind, seq"
+                ))
+                .map_err(self.err())?;
+            let mut args: Vec<&str> = vec![model];
+            args.extend(chunk.iter().map(|s| s.as_str()));
+            let rows = st
+                .query_map(rusqlite::params_from_iter(args), |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        StoredVector {
+                            kind: r.get(1)?,
+                            seq: r.get::<_, i64>(2)?.max(0) as usize,
+                            model: model.to_string(),
+                            text: r.get(3)?,
+                            vector: from_blob(&r.get::<_, Vec<u8>>(4)?),
+                        },
+                    ))
+                })
+                .map_err(self.err())?;
+            for row in rows {
+                let (id, v) = row.map_err(self.err())?;
+                out.entry(id).or_default().push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Puts one incident's freshly written vectors into the in-memory cache
+    /// instead of reading every incident's again, when the cache was up to
+    /// date just before this library's write (`writes_before`) and no other
+    /// connection has written since.
+    pub(crate) fn patch_cache(
+        &self,
+        id: &str,
+        vectors: &[StoredVector],
+        writes_before: u64,
+    ) -> Result<()> {
+        let Some(model) = self.model() else {
+            return Ok(());
+        };
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(self.err())?;
+        let mut cache = self.cache.borrow_mut();
+        if cache.stamp != Some((version, writes_before)) || cache.model != model {
+            return Ok(());
+        }
+        let head = vectors
+            .iter()
+            .find(|v| v.kind == "incident" && v.model == model)
+            .map(|v| v.vector.clone());
+        match (cache.ids.binary_search_by(|x| x.as_str().cmp(id)), head) {
+            (Ok(at), Some(v)) => cache.vectors[at] = v,
+            (Ok(at), None) => {
+                cache.ids.remove(at);
+                cache.vectors.remove(at);
+            }
+            (Err(at), Some(v)) => {
+                cache.ids.insert(at, id.to_string());
+                cache.vectors.insert(at, v);
+            }
+            (Err(_), None) => {}
+        }
+        cache.stamp = Some((version, writes_before + 1));
+        Ok(())
+    }
+
     /// BM25 ranks of the incidents matching the words (best first).
-    fn word_ranks(&self, words: &str, limit: usize) -> Result<Vec<String>> {
-        let q = match crate::fts_query(words) {
+    /// With `fields_only`, only the title and symptoms are matched (an
+    /// incident's own title and symptoms are the query, and matching them
+    /// against whole transcripts is slow and ranks by chatter).
+    fn word_ranks(&self, words: &str, limit: usize, fields_only: bool) -> Result<Vec<String>> {
+        let q = match self.match_query(words, SIMILAR_TERMS) {
+            Ok(q) if fields_only => format!("{{title symptoms}} : ({q})"),
             Ok(q) => q,
             Err(Error::EmptyQuery { .. }) => return Ok(Vec::new()),
             Err(e) => return Err(e),
@@ -471,8 +560,9 @@ impl Library {
         let mut st = self
             .conn
             .prepare_cached(&format!(
-                "SELECT i.id FROM (SELECT rowid AS rid, {} AS score FROM incident_fts WHERE incident_fts MATCH ?) f
-                 JOIN incidents i ON i.rowid = f.rid ORDER BY f.score, i.id LIMIT ?",
+                "SELECT i.id FROM (SELECT rowid AS rid, {} AS score FROM incident_fts WHERE incident_fts MATCH ?
+                                    ORDER BY score, rowid LIMIT ?) f
+                 JOIN incidents i ON i.rowid = f.rid ORDER BY f.score, i.id",
                 crate::BM25
             ))
             .map_err(self.err())?;
@@ -547,37 +637,52 @@ impl Library {
         let mut words = if q.words.is_empty() {
             Vec::new()
         } else {
-            self.word_ranks(&q.words, REFINE + 1)?
+            self.word_ranks(&q.words, REFINE + 1, !q.is_text)?
         };
         words.retain(|id| Some(id) != q.exclude.as_ref());
         let sigs = self.signature_matches(&q.signatures)?;
-        // Candidates: the best by meaning, by words, and every signature match.
+        let coarse_of: HashMap<&str, f32> = coarse.iter().map(|(i, s)| (i.as_str(), *s)).collect();
+        // Candidates: every signature match, the best by meaning and by
+        // words. Refined with symptom vectors: the best [`REFINE`] by
+        // meaning and by words, and the [`REFINE`] signature matches
+        // closest by meaning; the others keep their coarse score.
+        let mut by_sig: Vec<&String> = sigs.keys().collect();
+        by_sig.sort_by(|a, b| {
+            let s = |id: &String| coarse_of.get(id.as_str()).copied().unwrap_or(f32::MIN);
+            s(b).total_cmp(&s(a)).then_with(|| a.cmp(b))
+        });
         let mut cand: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        for id in coarse
+        let mut refine: HashSet<String> = HashSet::new();
+        for (i, id) in by_sig
             .iter()
-            .take(REFINE)
-            .map(|c| &c.0)
-            .chain(words.iter().take(REFINE))
-            .chain(sigs.keys())
+            .copied()
+            .enumerate()
+            .chain(coarse.iter().take(REFINE).map(|c| &c.0).enumerate())
+            .chain(words.iter().take(REFINE).enumerate())
         {
-            if Some(id) != q.exclude.as_ref() && seen.insert(id.clone()) {
+            if Some(id) == q.exclude.as_ref() {
+                continue;
+            }
+            if seen.insert(id.clone()) {
                 cand.push(id.clone());
+            }
+            if i < REFINE {
+                refine.insert(id.clone());
             }
         }
         // Fine meaning: symptoms against symptoms.
         let model = self.model();
-        let coarse_of: HashMap<&str, f32> = coarse.iter().map(|(i, s)| (i.as_str(), *s)).collect();
         let mut meaning: HashMap<String, (f32, Option<String>)> = HashMap::new();
-        if q.head.is_some() {
+        if let (Some(_), Some(model)) = (&q.head, &model) {
+            let refined: Vec<&String> = cand.iter().filter(|id| refine.contains(*id)).collect();
+            let mut fine = self.meaning_vectors(&refined, model)?;
             for id in &cand {
-                let vs: Vec<StoredVector> = self
-                    .vectors_of(id)?
-                    .into_iter()
-                    .filter(|v| Some(&v.model) == model.as_ref())
-                    .filter(|v| v.kind == "incident" || v.kind == "symptom")
-                    .collect();
+                let vs = fine.remove(id.as_str()).unwrap_or_default();
                 if vs.is_empty() {
+                    if let Some(c) = coarse_of.get(id.as_str()) {
+                        meaning.insert(id.clone(), (*c, None));
+                    }
                     continue;
                 }
                 let head_cos = coarse_of.get(id.as_str()).copied().unwrap_or(0.0);
