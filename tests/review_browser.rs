@@ -407,6 +407,62 @@ async fn review_in_a_real_browser_keeps_every_decision() {
     assert_eq!(state_of(&c, &actions[1]).await, "edited");
     assert_eq!(state_of(&c, &timeline[0]).await, "rejected");
     shot(&c, &out, "5-after-rerun.png").await;
+
+    // Two tabs on one incident: both open the page, the first confirms a
+    // decision, the second (now stale) rejects it and is refused with a
+    // message, and the record keeps the first tab's decision.
+    let other = browser(&driver, &chromium).await;
+    other.goto(&review.url).await.unwrap();
+    other
+        .find(Locator::Id("reviewer"))
+        .await
+        .unwrap()
+        .send_keys("Sam Second")
+        .await
+        .unwrap();
+    let contested = &decisions[0];
+    assert_eq!(state_of(&other, contested).await, "suggested");
+    press(&c, contested, "confirm").await;
+    until(
+        &c,
+        &format!(
+            "return document.querySelector('{}').dataset.rev === '1';",
+            item(contested).replace('\'', "\\'")
+        ),
+        10,
+        "the first tab's confirm to be saved",
+    )
+    .await;
+    press(&other, contested, "reject").await;
+    until(
+        &other,
+        "return document.getElementById('banner').className.indexOf('error') >= 0;",
+        10,
+        "the second tab to be told its save was refused",
+    )
+    .await;
+    let told = js(
+        &other,
+        "return document.getElementById('banner').textContent;",
+    )
+    .await;
+    let told = told.as_str().unwrap();
+    assert!(
+        told.starts_with("Not saved:")
+            && told.contains("changed elsewhere")
+            && told.contains("reload"),
+        "the stale tab was told: {told}"
+    );
+    shot(&other, &out, "6-stale-tab.png").await;
+    let kept = record(&inc);
+    assert_eq!(kept["review"]["items"][contested]["state"], "confirmed");
+    assert_eq!(
+        kept["review"]["items"][contested]["reviewer"],
+        "Pat Reviewer"
+    );
+    other.refresh().await.unwrap();
+    assert_eq!(state_of(&other, contested).await, "confirmed");
+    other.close().await.unwrap();
     c.close().await.unwrap();
 }
 

@@ -21,6 +21,6 @@ pub mod text;
 pub use error::{Error, Result};
 pub use extract::{build_record, Extraction, Options};
 pub use input::{load_transcripts, Call, Roster};
-pub use record::IncidentRecord;
+pub use record::{IncidentRecord, Rendering};
 pub use render::show::{read_record, show, View};
-pub use render::{render_all, render_all_with};
+pub use render::{render_again, render_all, render_all_with};

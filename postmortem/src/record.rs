@@ -50,6 +50,28 @@ pub struct IncidentRecord {
     /// What people decided about each extracted item (absent in `/1` records).
     #[serde(default)]
     pub review: crate::review::Review,
+    /// How the files beside the record were rendered, so a later save (the
+    /// review page) renders them the same way; absent: the standard way.
+    #[serde(default, skip_serializing_if = "Rendering::is_standard")]
+    pub rendering: Rendering,
+}
+
+/// How an incident directory's files were rendered from its record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendering {
+    /// The user's `postmortem.md` template (absolute); none: the standard one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<std::path::PathBuf>,
+    /// Whether the Jira and Linear exports hold only the confirmed items.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confirmed_only: bool,
+}
+
+impl Rendering {
+    /// The standard template, every item exported.
+    pub fn is_standard(&self) -> bool {
+        self == &Rendering::default()
+    }
 }
 
 /// Why a text is not a record this version reads.

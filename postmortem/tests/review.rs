@@ -182,7 +182,12 @@ fn a_re_extraction_keeps_every_human_decision() {
     let jira = std::fs::read_to_string(dir.path().join("actions-jira.csv")).unwrap();
     let rows = csv::Reader::from_reader(jira.as_bytes()).records().count();
     assert_eq!(rows, 2, "{jira}");
-    let back = hotwash_postmortem::read_record(&dir.path().join("incident.json")).unwrap();
+    let mut back = hotwash_postmortem::read_record(&dir.path().join("incident.json")).unwrap();
+    // The record notes how its files were rendered (for the review page's
+    // saves), and is otherwise the record given.
+    assert!(back.rendering.confirmed_only);
+    assert_eq!(back.rendering.template, None);
+    back.rendering = Default::default();
     assert_eq!(back, again);
 }
 
@@ -250,4 +255,38 @@ fn briefs_of_a_reviewed_record_use_only_its_numbers() {
             "{name} brief shows the rejected decision"
         );
     }
+}
+
+#[test]
+fn a_save_renders_again_through_the_template_and_choice_of_the_first_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("ours.md.j2");
+    std::fs::write(&template, "OUR FORMAT {{ incident.id }}\n").unwrap();
+    let out = dir.path().join("incident");
+    render_all_with(&record(), &out, Some(&template), true).unwrap();
+    let written = hotwash_postmortem::read_record(&out.join("incident.json")).unwrap();
+    assert!(written.rendering.confirmed_only);
+    assert!(written.rendering.template.is_some());
+
+    // What the review page does after a change: the same template, the
+    // same export choice.
+    std::fs::remove_file(out.join("postmortem.md")).unwrap();
+    hotwash_postmortem::render_again(&written, &out).unwrap();
+    let pm = std::fs::read_to_string(out.join("postmortem.md")).unwrap();
+    assert!(pm.starts_with("OUR FORMAT "), "{pm}");
+    let again = hotwash_postmortem::read_record(&out.join("incident.json")).unwrap();
+    assert_eq!(again.rendering, written.rendering);
+
+    // The template gone: the save is refused naming it, and nothing is
+    // rewritten (the record on disk is the one before).
+    std::fs::remove_file(&template).unwrap();
+    let before = std::fs::read_to_string(out.join("incident.json")).unwrap();
+    let mut changed = written.clone();
+    changed.incident.title = "a title the save would have written".into();
+    let err = hotwash_postmortem::render_again(&changed, &out).unwrap_err();
+    assert!(err.to_string().contains("ours.md.j2"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("incident.json")).unwrap(),
+        before
+    );
 }

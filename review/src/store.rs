@@ -9,7 +9,7 @@ use chrono::Utc;
 use hotwash_postmortem::review::{
     add_item, apply_change, Addition, Change, ItemReview, ReviewError,
 };
-use hotwash_postmortem::{read_record, render_all, IncidentRecord};
+use hotwash_postmortem::{read_record, render_again, IncidentRecord};
 
 use crate::error::ServeError;
 
@@ -103,7 +103,7 @@ impl Store {
     /// Writes the record and every rendering; the in-memory record changes
     /// only once the files are written.
     fn commit(&self, held: &mut Held, next: IncidentRecord) -> Result<(), StoreError> {
-        let written = render_all(&next, &self.dir, None)?;
+        let written = render_again(&next, &self.dir)?;
         held.record = next;
         held.stamp = stamp(&self.path());
         if let Some(hook) = &self.on_saved {

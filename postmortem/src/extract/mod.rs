@@ -346,6 +346,7 @@ fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
         impact,
         rca,
         review: crate::review::Review::default(),
+        rendering: crate::record::Rendering::default(),
     }
 }
 

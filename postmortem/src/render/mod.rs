@@ -35,14 +35,38 @@ pub fn render_all(
     render_all_with(r, out_dir, template, false)
 }
 
+/// Renders a record's files again the way they were rendered last (its
+/// template, its export choice): what a save of the review page does.
+pub fn render_again(r: &IncidentRecord, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    render_all_with(
+        r,
+        out_dir,
+        r.rendering.template.as_deref(),
+        r.rendering.confirmed_only,
+    )
+}
+
 /// [`render_all`], with the Jira and Linear exports limited to the action
-/// items a person confirmed or edited when `confirmed_only`.
+/// items a person confirmed or edited when `confirmed_only`. The record
+/// written notes both choices ([`crate::record::Rendering`]) so that
+/// [`render_again`] repeats them. Nothing is written when the template fails.
 pub fn render_all_with(
     full: &IncidentRecord,
     out_dir: &Path,
     template: Option<&Path>,
     confirmed_only: bool,
 ) -> Result<Vec<PathBuf>> {
+    let mut full = full.clone();
+    full.rendering = crate::record::Rendering {
+        template: template.map(|t| std::fs::canonicalize(t).unwrap_or_else(|_| t.to_path_buf())),
+        confirmed_only,
+    };
+    let full = &full;
+    let reviewed = crate::review::reviewed(full, false);
+    let pm = match template {
+        Some(t) => template::render_file(t, &reviewed)?,
+        None => markdown::postmortem(&reviewed),
+    };
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Write {
         path: out_dir.to_path_buf(),
         err: source,
@@ -53,12 +77,7 @@ pub fn render_all_with(
         err: std::io::Error::other(e),
     })?;
     write(out_dir.join("incident.json"), &(json + "\n"), &mut out)?;
-    let reviewed = crate::review::reviewed(full, false);
     let r = &reviewed;
-    let pm = match template {
-        Some(t) => template::render_file(t, r)?,
-        None => markdown::postmortem(r),
-    };
     write(out_dir.join("postmortem.md"), &pm, &mut out)?;
     write(
         out_dir.join("brief-exec.md"),
