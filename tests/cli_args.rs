@@ -12,29 +12,41 @@ use common::*;
 fn refused(bin_name: &str, args: &[&str], needle: &str) -> String {
     let o = bin(bin_name).args(args).output().unwrap();
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{args:?} should be refused: {err}");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{args:?} should be refused: {err}"
+    );
     assert!(err.starts_with("error: "), "{args:?}: {err}");
     assert!(!err.contains("panicked"), "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected {needle:?} in {err}"
+    );
     err
 }
 
 #[test]
 fn live_only_flags_need_live() {
     let f = fixture("audio/db-failover.flac");
-    for args in [
-        vec!["--device", "mic", s(&f)],
-        vec!["--out", "incident", s(&f)],
-        vec!["--duration", "5", s(&f)],
-        vec!["--stop-after-silence", "5", s(&f)],
-        vec!["--reconnect", s(&f)],
-        vec!["--partials", s(&f)],
+    for flag in [
+        vec!["--device", "mic"],
+        vec!["--out", "incident"],
+        vec!["--duration", "5"],
+        vec!["--stop-after-silence", "5"],
+        vec!["--reconnect"],
+        vec!["--partials"],
     ] {
-        let err = refused("transcribe", &args, "--live");
+        let err = refused("transcribe", &flag, "--live");
         assert!(err.contains("required"), "{err}");
         let mut sub = vec!["transcribe"];
-        sub.extend(&args);
+        sub.extend(&flag);
         refused("hotwash", &sub, "--live");
+        // With a file, the flag would be ignored as much as without --live.
+        let mut with_file = flag.clone();
+        with_file.push(s(&f));
+        let err = refused("transcribe", &with_file, flag[0]);
+        assert!(err.contains("cannot be used with"), "{err}");
     }
 }
 

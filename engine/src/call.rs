@@ -59,7 +59,9 @@ pub enum TrackSpecError {
     #[error("the FILE after `=` is empty")]
     EmptyFile,
     /// Two tracks with one name (compared case-insensitively).
-    #[error("--track {spec}: the name {name} is given to two tracks; give each track its own name")]
+    #[error(
+        "--track {spec}: the name {name} is given to two tracks; give each track its own name"
+    )]
     DuplicateName {
         /// The second track with the name, as given.
         spec: String,
@@ -215,8 +217,14 @@ mod tests {
         let t: TrackSpec = "a=b=c.wav".parse().unwrap();
         assert_eq!(t.path, PathBuf::from("b=c.wav"));
         assert_eq!("maya".parse::<TrackSpec>(), Err(TrackSpecError::NoEquals));
-        assert_eq!("=x.wav".parse::<TrackSpec>(), Err(TrackSpecError::EmptyName));
-        assert_eq!(" =x.wav".parse::<TrackSpec>(), Err(TrackSpecError::EmptyName));
+        assert_eq!(
+            "=x.wav".parse::<TrackSpec>(),
+            Err(TrackSpecError::EmptyName)
+        );
+        assert_eq!(
+            " =x.wav".parse::<TrackSpec>(),
+            Err(TrackSpecError::EmptyName)
+        );
         assert_eq!("a=".parse::<TrackSpec>(), Err(TrackSpecError::EmptyFile));
     }
 

@@ -36,7 +36,9 @@ mod tests {
     #[test]
     fn start_times_are_rfc3339_with_an_offset() {
         assert_eq!(
-            start_time("2026-03-14T10:02:00+01:00").unwrap().to_rfc3339(),
+            start_time("2026-03-14T10:02:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
             "2026-03-14T09:02:00+00:00"
         );
         assert!(start_time("09:02").unwrap_err().contains("RFC 3339"));

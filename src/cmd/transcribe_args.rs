@@ -39,20 +39,22 @@ pub struct TranscribeArgs {
     pub capture: LiveArgs,
 }
 
-/// Recorded input: files, tracks, raw PCM on stdin.
+/// Recorded input: files, tracks, raw PCM on stdin (the group `recorded`,
+/// which `--live` and its flags conflict with).
 #[derive(Debug, Args, Clone)]
+#[group(id = "recorded", multiple = true)]
 pub struct FileInputArgs {
     /// Audio files (wav, flac, mp3, m4a/mp4, ogg/opus, webm…); `-` reads stdin.
-    #[arg(value_name = "FILE", conflicts_with = "live")]
+    #[arg(value_name = "FILE")]
     pub files: Vec<String>,
     /// A participant's own track: NAME=FILE (repeatable; one file per speaker).
-    #[arg(long = "track", value_name = "NAME=FILE", conflicts_with = "live")]
+    #[arg(long = "track", value_name = "NAME=FILE")]
     pub tracks: Vec<TrackSpec>,
     /// One speaker per channel: transcribe each channel as its own track.
-    #[arg(long, conflicts_with = "live")]
+    #[arg(long)]
     pub split_channels: bool,
     /// Read raw PCM from stdin in this format (needs --rate and --channels).
-    #[arg(long, value_enum, conflicts_with = "live")]
+    #[arg(long, value_enum)]
     pub raw: Option<RawFormat>,
     /// Sample rate of --raw input.
     #[arg(long, default_value_t = 16_000, requires = "raw")]
@@ -65,8 +67,7 @@ pub struct FileInputArgs {
         long,
         alias = "start-utc",
         value_name = "RFC3339",
-        value_parser = args::start_time,
-        conflicts_with = "live"
+        value_parser = args::start_time
     )]
     pub start_time: Option<DateTime<Utc>>,
 }
@@ -93,28 +94,48 @@ pub struct OutputArgs {
 #[derive(Debug, Args, Clone)]
 pub struct LiveArgs {
     /// Capture live from audio input devices instead of reading files.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "recorded")]
     pub live: bool,
     /// Input device for --live (repeatable: each device becomes a track;
     /// see `hotwash devices`). Default: the default input.
-    #[arg(long = "device", value_name = "NAME", requires = "live")]
+    #[arg(
+        long = "device",
+        value_name = "NAME",
+        requires = "live",
+        conflicts_with = "recorded"
+    )]
     pub devices: Vec<String>,
     /// Incident directory for --live: the raw capture is spooled here
     /// (synced every second) with the transcript beside it.
-    #[arg(long = "out", value_name = "DIR", requires = "live")]
+    #[arg(
+        long = "out",
+        value_name = "DIR",
+        requires = "live",
+        conflicts_with = "recorded"
+    )]
     pub out_dir: Option<PathBuf>,
     /// Stop --live after this many seconds.
-    #[arg(long, value_name = "SECS", requires = "live")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        requires = "live",
+        conflicts_with = "recorded"
+    )]
     pub duration: Option<f64>,
     /// Stop --live after this many seconds without speech.
-    #[arg(long, value_name = "SECS", requires = "live")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        requires = "live",
+        conflicts_with = "recorded"
+    )]
     pub stop_after_silence: Option<f64>,
     /// Keep reopening a lost device (--live), marking the gap.
-    #[arg(long, requires = "live")]
+    #[arg(long, requires = "live", conflicts_with = "recorded")]
     pub reconnect: bool,
     /// With --live: show provisional text for speech in progress, refreshed
     /// about every second (only words two passes agree on), replaced by the
     /// final utterance. Never written to transcript.jsonl.
-    #[arg(long, requires = "live")]
+    #[arg(long, requires = "live", conflicts_with = "recorded")]
     pub partials: bool,
 }
