@@ -56,7 +56,7 @@ if [ $demo -eq 1 ]; then
   out=target/demo/INC-db-failover
   echo "setup: building the postmortem of the bundled call into $out/" >&2
   ./target/release/hotwash postmortem fixtures/audio/db-failover.tracks/ \
-    --roster fixtures/audio/db-failover.roster.toml --start-utc 2026-10-06T14:10:00Z \
+    --roster fixtures/audio/db-failover.roster.toml --start-time 2026-10-06T14:10:00Z \
     -o "$out" --force
   ./target/release/hotwash show "$out/incident.json" actions
   echo "setup: the postmortem is $out/postmortem.md (briefs and Jira/Linear CSVs beside it)" >&2

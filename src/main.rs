@@ -30,7 +30,7 @@ enum Command {
     /// Which close-out criteria an incident meets, and what is missing.
     Closeout(cmd::closeout::CloseoutArgs),
     /// Transcribe recordings (same as the `transcribe` binary).
-    Transcribe(cmd::transcribe::TranscribeArgs),
+    Transcribe(cmd::transcribe_args::TranscribeArgs),
     /// Train the learned parts of extraction from scenarios' truth.
     Train {
         #[command(subcommand)]
@@ -63,7 +63,7 @@ enum EvalCommand {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli: Cli = hotwash::parse_args();
     let result = match cli.command {
         Command::Models(a) => cmd::models::run(a).map(|()| 0),
         Command::Devices(a) => cmd::devices::run(a).map(|()| 0),
@@ -73,7 +73,7 @@ fn main() {
         Command::Library(a) => cmd::library::run(a),
         Command::Actions(a) => cmd::actions::run(a),
         Command::Closeout(a) => cmd::closeout::run(a),
-        Command::Transcribe(a) => cmd::transcribe::run(a),
+        Command::Transcribe(a) => cmd::run_transcribe(a),
         Command::Train { what } => match what {
             TrainCommand::Acts(a) => cmd::train::run(a).map(|()| 0),
         },

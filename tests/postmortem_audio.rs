@@ -86,7 +86,7 @@ fn postmortem_from_per_participant_tracks_uses_the_roster() {
         .arg(&tracks)
         .arg("--roster")
         .arg(&roster)
-        .args(["--start-utc", "2026-10-06T14:10:00Z", "-o"])
+        .args(["--start-time", "2026-10-06T14:10:00Z", "-o"])
         .arg(&out)
         .output()
         .unwrap();
@@ -170,7 +170,7 @@ fn postmortem_from_one_mixed_recording() {
     let o = common::bin("hotwash")
         .arg("postmortem")
         .arg(common::fixture("audio/db-failover.flac"))
-        .args(["--start-utc", "2026-10-06T14:10:00Z", "-o"])
+        .args(["--start-time", "2026-10-06T14:10:00Z", "-o"])
         .arg(&out)
         .output()
         .unwrap();

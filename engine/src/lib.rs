@@ -7,6 +7,7 @@
 //! bounded whatever the recording's length.
 
 mod alignment;
+pub mod call;
 pub mod capture;
 pub mod error;
 pub mod format;
@@ -25,7 +26,7 @@ pub mod window;
 
 pub use error::EngineError;
 pub use pipeline::{Pipeline, PipelineBuilder, Track};
-pub use sink::Sink;
+pub use sink::{FinalOnly, Sink};
 pub use utterance::{Partial, RecordingInfo, Summary, Utterance, Word};
 
 /// The sample rate every stage after resampling works at (whisper's rate).

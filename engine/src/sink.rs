@@ -33,3 +33,44 @@ pub trait Sink {
         Ok(())
     }
 }
+
+/// Passes final utterances on and drops provisional text (for a transcript
+/// file that other tools read, which keeps final text only).
+#[derive(Debug)]
+pub struct FinalOnly<S>(pub S);
+
+impl<S: Sink> Sink for FinalOnly<S> {
+    type Error = S::Error;
+    fn begin(&mut self, info: &RecordingInfo) -> Result<(), Self::Error> {
+        self.0.begin(info)
+    }
+    fn utterance(&mut self, u: &Utterance) -> Result<bool, Self::Error> {
+        self.0.utterance(u)
+    }
+    fn finish(&mut self, s: &Summary) -> Result<(), Self::Error> {
+        self.0.finish(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::VecSink;
+
+    #[test]
+    fn final_only_drops_partials() {
+        let partial = Partial {
+            track: "mic".into(),
+            speaker: None,
+            start: 0.0,
+            end: 1.0,
+            text: "hel".into(),
+        };
+        let mut sink = FinalOnly(VecSink::default());
+        assert!(sink.partial(&partial).unwrap());
+        assert!(sink.0.partials.is_empty());
+        let mut plain = VecSink::default();
+        plain.partial(&partial).unwrap();
+        assert_eq!(plain.partials.len(), 1);
+    }
+}

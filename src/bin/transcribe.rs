@@ -1,7 +1,7 @@
 //! `transcribe`: audio in, timestamped utterances out.
 
 use clap::Parser;
-use hotwash::cmd::transcribe::{run, TranscribeArgs};
+use hotwash::cmd::{run_transcribe, transcribe_args::TranscribeArgs};
 
 /// Transcribe meeting and incident-call recordings locally with whisper.
 #[derive(Debug, Parser)]
@@ -12,6 +12,6 @@ struct Cli {
 }
 
 fn main() {
-    let cli = Cli::parse();
-    std::process::exit(hotwash::exit_code(run(cli.args)));
+    let cli: Cli = hotwash::parse_args();
+    std::process::exit(hotwash::exit_code(run_transcribe(cli.args)));
 }

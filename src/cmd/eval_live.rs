@@ -25,8 +25,8 @@ use hotwash_engine::transcriber::Model;
 use hotwash_engine::{Partial, RecordingInfo, Sink, Summary, Utterance};
 use serde::Serialize;
 
-use crate::cmd::eval_asr::read_reference;
-use crate::cmd::transcribe::{build_pipeline_for, resolve_model, EngineArgs};
+use crate::cmd::engine::{build_pipeline_for, resolve_model, EngineArgs};
+use crate::cmd::reference::read_reference;
 use crate::eval::wer::WerCount;
 
 /// Arguments of `hotwash eval live`.

@@ -11,7 +11,9 @@ use clap::Args;
 use hotwash_postmortem::acts::{Embed, EmbedCache};
 use hotwash_postmortem::{build_record, eval, Extraction, Options};
 
-use crate::cmd::transcribe::{tracks_in_dir, transcribe_to_json, EngineArgs};
+use hotwash_engine::call::{tracks_in_dir, CallTrack};
+
+use crate::cmd::engine::{transcribe_call_into, EngineArgs};
 
 /// Arguments of `hotwash eval postmortem`.
 #[derive(Debug, Args)]
@@ -106,9 +108,9 @@ fn transcribe_scenarios(
             let audio = if track_dir.is_dir() {
                 tracks_in_dir(&track_dir)?
             } else {
-                vec![(None, a.clone())]
+                vec![CallTrack::whole(&a)]
             };
-            let written = transcribe_to_json(&audio, &stem, false, out, engine, start, true)?;
+            let written = transcribe_call_into(&audio, &stem, false, out, engine, start, true)?;
             std::fs::rename(&written, &target)
                 .with_context(|| format!("{}: cannot write", target.display()))?;
         }

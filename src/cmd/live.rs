@@ -3,65 +3,24 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use hotwash_engine::capture::{CaptureConfig, CaptureMonitor, LiveSource, StopHandle};
+use hotwash_engine::capture::{
+    CaptureConfig, CaptureMonitor, LastSpeech, LiveSource, SilenceWatcher, SpeechClock, StopHandle,
+};
 use hotwash_engine::format::{JsonLinesSink, TeeSink, TextSink};
 use hotwash_engine::pipeline::{Packing, Track};
 use hotwash_engine::transcriber::Model;
-use hotwash_engine::{RecordingInfo, Sink, Summary, Utterance};
+use hotwash_engine::FinalOnly;
 
-use crate::cmd::transcribe::{
-    build_pipeline_for, make_sink, open_output, resolve_model, OutputFormat, TranscribeArgs,
-};
+use crate::cmd::engine::{build_pipeline_for, resolve_model, EngineArgs};
+use crate::cmd::output::{make_sink, open_output, OutputFormat};
+use crate::cmd::transcribe_args::{LiveArgs, OutputArgs};
 
-/// Passes utterances on and notes where the last speech ended (for
-/// --stop-after-silence), in milliseconds.
-struct SpeechClock<S> {
-    inner: S,
-    last_speech_ms: Arc<AtomicU64>,
-}
-
-impl<S: Sink> Sink for SpeechClock<S> {
-    type Error = S::Error;
-    fn begin(&mut self, info: &RecordingInfo) -> Result<(), Self::Error> {
-        self.inner.begin(info)
-    }
-    fn utterance(&mut self, u: &Utterance) -> Result<bool, Self::Error> {
-        self.last_speech_ms
-            .fetch_max((u.end * 1000.0) as u64, Ordering::Relaxed);
-        self.inner.utterance(u)
-    }
-    fn partial(&mut self, p: &hotwash_engine::Partial) -> Result<bool, Self::Error> {
-        self.inner.partial(p)
-    }
-    fn finish(&mut self, s: &Summary) -> Result<(), Self::Error> {
-        self.inner.finish(s)
-    }
-}
-
-/// Passes final utterances on and drops provisional text (for the
-/// transcript file, which other tools read).
-struct FinalOnly<S>(S);
-
-impl<S: Sink> Sink for FinalOnly<S> {
-    type Error = S::Error;
-    fn begin(&mut self, info: &RecordingInfo) -> Result<(), Self::Error> {
-        self.0.begin(info)
-    }
-    fn utterance(&mut self, u: &Utterance) -> Result<bool, Self::Error> {
-        self.0.utterance(u)
-    }
-    fn finish(&mut self, s: &Summary) -> Result<(), Self::Error> {
-        self.0.finish(s)
-    }
-}
-
-/// Runs a live capture; returns the exit code.
-pub fn run(args: TranscribeArgs) -> Result<i32> {
+/// Runs a live capture (the engine options already carry the roster's
+/// prompt); returns the exit code.
+pub fn run(args: &LiveArgs, engine: &EngineArgs, out: &OutputArgs) -> Result<i32> {
     let dir = args.out_dir.clone().unwrap_or_else(|| {
         std::path::PathBuf::from(format!(
             "incident-{}",
@@ -70,7 +29,7 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
     });
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("{}: cannot create the incident directory", dir.display()))?;
-    let model = resolve_model(&args.engine.model, args.quiet)?;
+    let model = resolve_model(&engine.model, out.quiet)?;
     let devices: Vec<Option<String>> = if args.devices.is_empty() {
         vec![None]
     } else {
@@ -115,14 +74,14 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
     }
     let start = monitors.first().map(|_| chrono::Utc::now());
     let pipeline = build_pipeline_for(
-        &args.engine,
+        engine,
         Model::load(&model)?,
         start,
-        args.quiet,
+        out.quiet,
         Packing::Eager,
         args.partials.then_some(Duration::from_secs(1)),
     )?;
-    if !args.quiet {
+    if !out.quiet {
         eprintln!(
             "capturing into {} (Ctrl-C to stop){}",
             dir.display(),
@@ -142,45 +101,40 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
             pipeline_stop.abort();
         }
     });
-    let last_speech_ms = Arc::new(AtomicU64::new(0));
-    if let Some(silence) = args.stop_after_silence {
+    let last_speech = LastSpeech::default();
+    let _watcher = args.stop_after_silence.map(|silence| {
         let stops = stops.clone();
         let monitors = monitors.clone();
-        let last = Arc::clone(&last_speech_ms);
-        std::thread::spawn(move || loop {
-            std::thread::sleep(Duration::from_millis(200));
-            let captured = monitors
-                .iter()
-                .map(CaptureMonitor::captured_seconds)
-                .fold(0.0, f64::max);
-            let spoke = last.load(Ordering::Relaxed) as f64 / 1000.0;
-            if captured - spoke >= silence {
-                stops.iter().for_each(StopHandle::stop);
-                return;
-            }
-        });
-    }
+        SilenceWatcher::spawn(
+            silence,
+            last_speech.clone(),
+            move || {
+                monitors
+                    .iter()
+                    .map(CaptureMonitor::captured_seconds)
+                    .fold(0.0, f64::max)
+            },
+            move || stops.iter().for_each(StopHandle::stop),
+        )
+    });
     let transcript_path = dir.join("transcript.jsonl");
     let transcript = BufWriter::new(
         File::create(&transcript_path)
             .with_context(|| format!("{}: cannot create", transcript_path.display()))?,
     );
     // Partials go to the output only: transcript.jsonl keeps final text.
-    let shown = if args.format == OutputFormat::Txt && args.output.is_none() {
+    let shown = if out.format == OutputFormat::Txt && out.output.is_none() {
         Box::new(TextSink::new(io::stdout()).overwrite_partials(io::stdout().is_terminal()))
     } else {
-        make_sink(args.format, open_output(args.output.as_deref())?)
+        make_sink(out.format, open_output(out.output.as_deref())?)
     };
     let sink = TeeSink::new(vec![
         shown,
         Box::new(FinalOnly(JsonLinesSink::new(transcript))),
     ]);
-    let mut sink = SpeechClock {
-        inner: sink,
-        last_speech_ms,
-    };
+    let mut sink = SpeechClock::new(sink, last_speech);
     let result = pipeline.run(tracks, &mut sink);
-    if !args.quiet {
+    if !out.quiet {
         for m in &monitors {
             if m.overrun_frames() > 0 || m.device_xruns() > 0 {
                 eprintln!(
@@ -196,7 +150,7 @@ pub fn run(args: TranscribeArgs) -> Result<i32> {
         eprintln!("transcript: {}", transcript_path.display());
     }
     let summary = result?;
-    if !args.quiet {
+    if !out.quiet {
         for w in &summary.warnings {
             eprintln!("warning: {w}");
         }

@@ -185,7 +185,7 @@ pub fn write(out: &Path, incident: &str, inputs: Vec<String>, written: &[PathBuf
         files,
     };
     let json = serde_json::to_string_pretty(&m)? + "\n";
-    crate::cmd::transcribe::write_document(&out.join(MANIFEST), json.as_bytes())
+    crate::cmd::output::write_document(&out.join(MANIFEST), json.as_bytes())
 }
 
 /// After `hotwash review` rewrote files in `out`: records their new hashes
@@ -202,5 +202,5 @@ pub fn refresh(out: &Path, written: &[PathBuf]) -> Result<()> {
         }
     }
     let json = serde_json::to_string_pretty(&m)? + "\n";
-    crate::cmd::transcribe::write_document(&out.join(MANIFEST), json.as_bytes())
+    crate::cmd::output::write_document(&out.join(MANIFEST), json.as_bytes())
 }

@@ -9,11 +9,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use hotwash_postmortem::record::HypothesisStatus;
 
+use hotwash_engine::call::{tracks_in_dir, CallTrack, TrackSpec};
+
+use crate::cmd::args::{self as arg_parsers, unique_tracks};
+use crate::cmd::engine::{transcribe_call_into, with_roster_prompt, EngineArgs};
 use crate::cmd::manifest::{self, Overwrite};
 use crate::cmd::paths::same_file;
-use crate::cmd::transcribe::{
-    parse_track_specs, tracks_in_dir, transcribe_to_json, with_roster_prompt, EngineArgs,
-};
 use hotwash_postmortem::{
     build_record, load_transcripts, read_record, render_all_with, IncidentRecord, Options, Roster,
 };
@@ -30,7 +31,7 @@ pub struct PostmortemArgs {
     /// NAME is the speaker label, matched against the roster). An INPUT that
     /// is a directory is read as one track per audio file inside it.
     #[arg(long = "track", value_name = "NAME=FILE")]
-    pub tracks: Vec<String>,
+    pub tracks: Vec<TrackSpec>,
     /// Audio input with one speaker per channel: each channel is its own speaker.
     #[arg(long)]
     pub split_channels: bool,
@@ -55,8 +56,13 @@ pub struct PostmortemArgs {
     #[arg(long)]
     pub severity: Option<String>,
     /// Wall clock at the start of the earliest recording (RFC 3339), when the transcripts lack it.
-    #[arg(long, value_name = "RFC3339")]
-    pub start_utc: Option<DateTime<Utc>>,
+    #[arg(
+        long,
+        alias = "start-utc",
+        value_name = "RFC3339",
+        value_parser = arg_parsers::start_time
+    )]
+    pub start_time: Option<DateTime<Utc>>,
     /// The call's date for resolving due dates (YYYY-MM-DD; default: the start's date).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,
@@ -103,7 +109,7 @@ pub const RENDERED: &[&str] = &[
 enum Job {
     Transcript(PathBuf),
     Audio {
-        tracks: Vec<(Option<String>, PathBuf)>,
+        tracks: Vec<CallTrack>,
         stem: String,
         shown: String,
     },
@@ -144,19 +150,20 @@ fn plan(args: &PostmortemArgs) -> Result<Vec<Job>> {
                 .file_stem()
                 .map_or_else(|| "call".into(), |s| s.to_string_lossy().into_owned());
             jobs.push(Job::Audio {
-                tracks: vec![(None, input.clone())],
+                tracks: vec![CallTrack::whole(input)],
                 stem,
                 shown: input.display().to_string(),
             });
         }
     }
     if !args.tracks.is_empty() {
+        unique_tracks(&args.tracks)?;
         let mut tracks = Vec::new();
-        for (name, file) in parse_track_specs(&args.tracks)? {
-            if !Path::new(&file).is_file() {
-                anyhow::bail!("{file}: no such file (--track {name}={file})");
+        for spec in &args.tracks {
+            if !spec.path.is_file() {
+                anyhow::bail!("{}: no such file (--track {spec})", spec.path.display());
             }
-            tracks.push((Some(name), PathBuf::from(file)));
+            tracks.push(CallTrack::from(spec.clone()));
         }
         let shown = format!("{} tracks", tracks.len());
         jobs.push(Job::Audio {
@@ -191,7 +198,7 @@ fn inputs_read<'a>(args: &'a PostmortemArgs, jobs: &'a [Job]) -> Vec<&'a Path> {
     for j in jobs {
         match j {
             Job::Transcript(p) => v.push(p),
-            Job::Audio { tracks, .. } => v.extend(tracks.iter().map(|(_, p)| p.as_path())),
+            Job::Audio { tracks, .. } => v.extend(tracks.iter().map(|t| t.path.as_path())),
         }
     }
     v.extend(args.roster.as_deref());
@@ -336,13 +343,13 @@ pub fn run(args: PostmortemArgs) -> Result<i32> {
                 stem,
                 shown,
             } => {
-                let t = transcribe_to_json(
+                let t = transcribe_call_into(
                     tracks,
                     stem,
                     args.split_channels,
                     &args.out,
                     &engine,
-                    args.start_utc,
+                    args.start_time,
                     false,
                 )?;
                 println!("transcribed {shown} -> {}", t.display());
@@ -371,7 +378,7 @@ pub fn run(args: PostmortemArgs) -> Result<i32> {
         id: args.id.clone(),
         title: args.title.clone(),
         severity: args.severity.clone(),
-        start_utc: args.start_utc,
+        start_utc: args.start_time,
         date: args.date,
         embedder: crate::cmd::embedder::from_store_or_note(),
         ..Options::default()
@@ -407,7 +414,7 @@ pub fn run(args: PostmortemArgs) -> Result<i32> {
     );
     if record.incident.start_utc.is_none() {
         println!(
-            "flag: no wall-clock start in the transcripts; times are offsets (pass --start-utc)"
+            "flag: no wall-clock start in the transcripts; times are offsets (pass --start-time)"
         );
     }
     for a in record.action_items.iter().filter(|a| a.vague) {
