@@ -481,3 +481,85 @@ fn two_processes_adding_at_once_both_succeed() {
     let out = ok(hotwash(&home, &db, &["library", "check"]).output().unwrap());
     assert!(out.starts_with("ok: 2 incidents"), "{out}");
 }
+
+/// `library add` killed with SIGKILL at many moments (before, during and
+/// after its transaction): every time, the database passes `check` and
+/// the incident is either wholly in (its record, every action item, every
+/// artifact) or not there at all.
+#[test]
+fn a_killed_add_leaves_the_incident_wholly_in_or_out() {
+    let d = tempfile::tempdir().unwrap();
+    let home = d.path().join("home");
+    let db = d.path().join("library.db");
+    let a = incident_dir(d.path(), "own-10-midnight-db-cert-chain", "inc-a");
+    let b = incident_dir(d.path(), "own-07-cup-final-shield-misses", "inc-b");
+    ok(hotwash(&home, &db, &["library", "add"])
+        .arg(&a)
+        .output()
+        .unwrap());
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(b.join("incident.json")).unwrap()).unwrap();
+    let want_actions = record["action_items"].as_array().unwrap().len();
+    // How long a whole add takes here (with or without the embedding
+    // model), to spread the kills over it.
+    let spare = d.path().join("timing.db");
+    let started = std::time::Instant::now();
+    ok(hotwash(&home, &spare, &["library", "add"])
+        .arg(&b)
+        .output()
+        .unwrap());
+    let whole = started.elapsed().as_millis() as u64;
+    let (mut seen_in, mut seen_out) = (0, 0);
+    let rounds = 24u64;
+    for step in 0..rounds {
+        let at = whole * 6 * step / (5 * rounds);
+        // Take the incident out again when an earlier round left it in, so
+        // every kill can land in a first add.
+        let shown = hotwash(&home, &db, &["library", "show", "inc-b", "--json"])
+            .output()
+            .unwrap();
+        if shown.status.success() {
+            std::fs::remove_file(&db).unwrap();
+            for ext in ["db-wal", "db-shm"] {
+                let _ = std::fs::remove_file(db.with_extension(ext));
+            }
+            ok(hotwash(&home, &db, &["library", "add"])
+                .arg(&a)
+                .output()
+                .unwrap());
+        }
+        let mut child = hotwash(&home, &db, &["library", "add"])
+            .arg(&b)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(at));
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+
+        let check = ok(hotwash(&home, &db, &["library", "check"]).output().unwrap());
+        assert!(check.starts_with("ok:"), "after a kill at {at} ms: {check}");
+        let shown = hotwash(&home, &db, &["library", "show", "inc-b", "--json"])
+            .output()
+            .unwrap();
+        if shown.status.success() {
+            seen_in += 1;
+            let v: serde_json::Value = serde_json::from_str(&stdout(&shown)).unwrap();
+            assert_eq!(
+                v["actions"].as_array().unwrap().len(),
+                want_actions,
+                "half an incident after a kill at {at} ms"
+            );
+            assert_eq!(v["record"]["incident"]["id"], "inc-b");
+            assert!(!v["artifacts"].as_array().unwrap().is_empty());
+        } else {
+            seen_out += 1;
+            assert!(stderr(&shown).contains("inc-b"), "{}", stderr(&shown));
+        }
+        let list = ok(hotwash(&home, &db, &["library", "list"]).output().unwrap());
+        assert!(list.contains("inc-a"), "{list}");
+    }
+    // Both outcomes happened, so kills landed on both sides of the commit.
+    assert!(seen_in > 0 && seen_out > 0, "in {seen_in}, out {seen_out}");
+}
