@@ -676,8 +676,18 @@ impl Library {
         }
     }
 
-    /// Reads the file's identity; refuses foreign and newer files.
+    /// Reads the file's identity; refuses foreign and newer files. The
+    /// three reads are one read transaction: read apart, a second process
+    /// opening a new file while the first creates the schema could see the
+    /// tables without the application id and call the file foreign.
     fn probe(&self) -> Result<i64> {
+        self.conn.execute_batch("BEGIN").map_err(self.err())?;
+        let found = self.read_identity();
+        let _ = self.conn.execute_batch("ROLLBACK");
+        found
+    }
+
+    fn read_identity(&self) -> Result<i64> {
         let app: i32 = self
             .conn
             .query_row("PRAGMA application_id", [], |r| r.get(0))
