@@ -431,10 +431,7 @@ impl Library {
         let Some(model) = self.model() else {
             return Ok(());
         };
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(self.err())?;
+        let version = self.data_version()?;
         let stamp = (version, self.writes.get());
         let mut cache = self.cache.borrow_mut();
         if cache.stamp == Some(stamp) && cache.model == model {
@@ -505,6 +502,14 @@ impl Library {
         Ok(out)
     }
 
+    /// SQLite's count of other connections' commits, which tells when the
+    /// cached vectors are stale.
+    fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(self.err())
+    }
+
     /// Puts one incident's freshly written vectors into the in-memory cache
     /// instead of reading every incident's again, when the cache was up to
     /// date just before this library's write (`writes_before`) and no other
@@ -518,10 +523,7 @@ impl Library {
         let Some(model) = self.model() else {
             return Ok(());
         };
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(self.err())?;
+        let version = self.data_version()?;
         let mut cache = self.cache.borrow_mut();
         if cache.stamp != Some((version, writes_before)) || cache.model != model {
             return Ok(());
