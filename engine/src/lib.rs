@@ -2,7 +2,8 @@
 //! incident-call recordings.
 //!
 //! Audio flows source → resample → speech segmentation → whisper workers →
-//! reorder → [`Sink`]. Each stage is one type with one job; [`pipeline`]
+//! reorder → [`Sink`], with a [`Diarizer`] beside the speech segmentation
+//! on a mixed track. Each stage is one type with one job; [`pipeline`]
 //! wires them together with bounded crossbeam channels so memory stays
 //! bounded whatever the recording's length.
 
@@ -18,6 +19,7 @@ pub mod reorder;
 pub mod resample;
 pub mod segment;
 pub mod sink;
+pub mod speaker;
 pub mod source;
 pub mod transcriber;
 pub mod utterance;
@@ -27,6 +29,7 @@ pub mod window;
 pub use error::EngineError;
 pub use pipeline::{Pipeline, PipelineBuilder, Track};
 pub use sink::{FinalOnly, Sink};
+pub use speaker::{DiarizeError, Diarizer, DiarizerFactory, SpeakerTurn};
 pub use utterance::{Partial, RecordingInfo, Summary, Utterance, Word};
 
 /// The sample rate every stage after resampling works at (whisper's rate).

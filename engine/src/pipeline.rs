@@ -3,7 +3,10 @@
 //!
 //! Threads: per track one decode thread and one DSP thread (resample, VAD
 //! segmentation, window packing); `workers` whisper threads shared by all
-//! tracks; the caller's thread reorders and feeds the sink. Audio blocks are
+//! tracks; the caller's thread reorders and feeds the sink. A mixed track
+//! (one stream, no speaker of its own) also feeds a diarizer thread when a
+//! [`DiarizerFactory`] is set; its utterances then wait for the speaker
+//! turns and are labelled word by word before they reach the sink. Audio blocks are
 //! recycled between the decode and DSP threads, so the audio path does not
 //! allocate once warm, and every channel is bounded, so memory stays flat
 //! whatever the recording's length.
@@ -21,6 +24,7 @@ use crate::reorder::Reorder;
 use crate::resample::{ChannelMode, Resampler};
 use crate::segment::{Segmenter, SegmenterConfig};
 use crate::sink::Sink;
+use crate::speaker::{attribute_all, DiarizeError, DiarizerFactory, SpeakerTurn};
 use crate::source::{AudioSource, SourceFormat};
 use crate::transcriber::{Model, TranscriberConfig, WindowResult, Worker};
 use crate::utterance::{Partial, RecordingInfo, Summary, Utterance, Word};
@@ -129,6 +133,7 @@ pub struct PipelineBuilder {
     packing: Option<Packing>,
     partials: Option<Duration>,
     start_utc: Option<DateTime<Utc>>,
+    diarizer: Option<Arc<dyn DiarizerFactory>>,
 }
 
 /// The number of CPU cores available to this process.
@@ -202,6 +207,14 @@ impl PipelineBuilder {
         self
     }
 
+    /// Finds who speaks on a mixed track (a single stream with no speaker
+    /// of its own) with diarizers from `factory`. Named tracks and split
+    /// channels keep their own labels.
+    pub fn diarizer(mut self, factory: Arc<dyn DiarizerFactory>) -> Self {
+        self.diarizer = Some(factory);
+        self
+    }
+
     /// Loads the model (if a path was given) and checks the settings.
     pub fn build(self) -> Result<Pipeline, EngineError> {
         let model = match (self.model, self.model_path) {
@@ -238,6 +251,7 @@ impl PipelineBuilder {
             packing: self.packing.unwrap_or(Packing::Full),
             partial_every: self.partials.map(|d| d.as_secs_f64().max(0.1)),
             start_utc: self.start_utc,
+            diarizer: self.diarizer,
             progress: Arc::new(Progress::default()),
             stop: Arc::new(StopHandle::default()),
         })
@@ -268,6 +282,7 @@ pub struct Pipeline {
     packing: Packing,
     partial_every: Option<f64>,
     start_utc: Option<DateTime<Utc>>,
+    diarizer: Option<Arc<dyn DiarizerFactory>>,
     progress: Arc<Progress>,
     stop: Arc<StopHandle>,
 }
@@ -311,6 +326,8 @@ enum Event {
     },
     Warning(String),
     Failed(EngineError),
+    /// The diarizer's answer for the mixed stream.
+    Turns(Result<Vec<SpeakerTurn>, DiarizeError>),
 }
 
 /// Per output stream (track after channel split): its name and speaker.
@@ -404,6 +421,11 @@ impl Pipeline {
             }
         }
         info.tracks = metas.iter().map(|m| m.name.clone()).collect();
+        let diarizer = self
+            .diarizer
+            .clone()
+            .filter(|_| metas.len() == 1 && metas[0].speaker.is_none());
+        info.diarizer = diarizer.as_ref().map(|d| d.name());
         if let Some(d) = info.duration {
             self.progress
                 .duration_ms
@@ -517,6 +539,23 @@ impl Pipeline {
             drop(work_rx);
             drop(partial_rx);
 
+            // The diarizer, beside the mixed stream's speech segmentation.
+            let diarize_tx = diarizer.map(|factory| {
+                let (tx, rx) = bounded::<Vec<f32>>(256);
+                let events = event_tx.clone();
+                scope.spawn(move || {
+                    let turns = (|| {
+                        let mut d = factory.start()?;
+                        for block in rx.iter() {
+                            d.push(&block)?;
+                        }
+                        d.finish()
+                    })();
+                    let _ = events.send(Event::Turns(turns));
+                });
+                tx
+            });
+
             // Per-track decode and DSP threads.
             for (i, track) in tracks.into_iter().enumerate() {
                 let first_stream = first_streams[i];
@@ -546,6 +585,7 @@ impl Pipeline {
                     partial_every: self.partial_every,
                     progress: Arc::clone(&self.progress),
                     positions: Arc::clone(&read_positions),
+                    diarize: if i == 0 { diarize_tx.clone() } else { None },
                 };
                 let work = work_tx.clone();
                 let partial = partial_tx.clone();
@@ -555,6 +595,8 @@ impl Pipeline {
             drop(work_tx);
             drop(partial_tx);
             drop(event_tx);
+            let diarizing = diarize_tx.is_some();
+            drop(diarize_tx);
 
             self.order(
                 metas.clone(),
@@ -563,6 +605,7 @@ impl Pipeline {
                 sink,
                 started,
                 &read_positions,
+                diarizing,
             )
         });
         outcome
@@ -604,7 +647,11 @@ impl Pipeline {
         sink: &mut S,
         started: Instant,
         positions: &[AtomicU64],
+        diarizing: bool,
     ) -> Result<Summary, EngineError> {
+        // With a diarizer, utterances wait here for the speaker turns.
+        let mut held: Vec<Utterance> = Vec::new();
+        let mut turns: Option<Result<Vec<SpeakerTurn>, DiarizeError>> = None;
         let mut reorder = Reorder::new(metas.len());
         let mut summary = Summary::default();
         let mut first_error: Option<EngineError> = None;
@@ -648,6 +695,7 @@ impl Pipeline {
                     self.stop.stop();
                     first_error.get_or_insert(e);
                 }
+                Event::Turns(t) => turns = Some(t),
                 Event::Result {
                     track,
                     seq,
@@ -697,6 +745,10 @@ impl Pipeline {
                     no_speech_prob: draft.no_speech_prob,
                 };
                 next_id += 1;
+                if diarizing {
+                    held.push(u);
+                    continue;
+                }
                 let answer = sink.utterance(&u);
                 if self.take_answer(answer, &mut sink_open, &mut summary, &mut first_error) {
                     summary.utterances += 1;
@@ -711,6 +763,27 @@ impl Pipeline {
             self.progress
                 .released_ms
                 .store((released.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+        }
+        if diarizing {
+            let labelled = match turns {
+                Some(Ok(t)) => attribute_all(&held, &t),
+                Some(Err(e)) => {
+                    summary
+                        .warnings
+                        .push(format!("speakers not found, utterances unlabelled: {e}"));
+                    held
+                }
+                None => held,
+            };
+            for u in &labelled {
+                if !sink_open {
+                    break;
+                }
+                let answer = sink.utterance(u);
+                if self.take_answer(answer, &mut sink_open, &mut summary, &mut first_error) {
+                    summary.utterances += 1;
+                }
+            }
         }
         // Audio processed: every track counted (two 10 s tracks are 20 s of
         // work); the call's length is the longest track.
@@ -865,6 +938,8 @@ struct Front {
     partial_every: Option<f64>,
     progress: Arc<Progress>,
     positions: Arc<Vec<AtomicU64>>,
+    /// The diarizer's input, for the mixed stream.
+    diarize: Option<Sender<Vec<f32>>>,
 }
 
 impl Front {
@@ -915,14 +990,15 @@ impl Front {
     }
 
     fn run(
-        self,
+        mut self,
         blocks: Receiver<Result<Vec<f32>, EngineError>>,
         recycle: Sender<Vec<f32>>,
         work: Sender<Window>,
         partial: Sender<Window>,
         events: Sender<Event>,
     ) {
-        if let Err(e) = self.process(&blocks, &recycle, &work, &partial, &events) {
+        let diarize = self.diarize.take();
+        if let Err(e) = self.process(&blocks, &recycle, &work, &partial, &events, diarize) {
             let _ = events.send(Event::Failed(e));
         }
         for s in 0..self.n_streams {
@@ -939,6 +1015,7 @@ impl Front {
         work: &Sender<Window>,
         partial: &Sender<Window>,
         events: &Sender<Event>,
+        mut diarize: Option<Sender<Vec<f32>>>,
     ) -> Result<(), EngineError> {
         let mode = if self.split {
             ChannelMode::Split
@@ -999,6 +1076,12 @@ impl Front {
                 None => {
                     resampler.finish(&mut out)?;
                     finished = true;
+                }
+            }
+            if let (Some(tx), Some(o)) = (&diarize, out.first()) {
+                // A diarizer that failed has dropped its end: go on without it.
+                if !o.is_empty() && tx.send(o.clone()).is_err() {
+                    diarize = None;
                 }
             }
             for o in &out {

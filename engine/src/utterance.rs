@@ -78,6 +78,10 @@ pub struct RecordingInfo {
     pub duration: Option<f64>,
     /// Model file used.
     pub model: String,
+    /// What found the speakers on a mixed track (the diarizer), when one
+    /// ran; utterances then carry its labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diarizer: Option<String>,
     /// Whisper's initial prompt for this run (`--prompt`, names and terms
     /// from a roster), when there was one: what the decoder was told to
     /// expect, kept for audit.

