@@ -161,6 +161,14 @@ pub struct Speaker {
     /// E-mail address, when the roster gives one (trackers assign by it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// How the voice was tied to the name: `track`, `channel`,
+    /// `introduction`, `addressed`, `unconfirmed` (a diarization cluster no
+    /// name fits with confidence: what it said and owns is to confirm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identified: Option<String>,
+    /// How sure the identification is, in [0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identified_confidence: Option<f32>,
 }
 
 /// One utterance as it sits in the record.

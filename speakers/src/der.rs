@@ -80,7 +80,11 @@ fn activity(turns: &[SpeakerTurn], names: &[&str], frames: usize) -> Vec<u64> {
         if k >= 64 {
             continue;
         }
-        for a in act.iter_mut().take(frame(t.end).min(frames)).skip(frame(t.start)) {
+        for a in act
+            .iter_mut()
+            .take(frame(t.end).min(frames))
+            .skip(frame(t.start))
+        {
             *a |= 1 << k;
         }
     }
@@ -208,6 +212,9 @@ mod tests {
         let near = [t(0.0, 4.1, "x"), t(4.1, 6.0, "y")];
         let strict = score(&[t(0.0, 4.0, "a"), t(4.0, 6.0, "b")], &near, 0.0);
         let collar = score(&[t(0.0, 4.0, "a"), t(4.0, 6.0, "b")], &near, 0.25);
-        assert!(strict.der() > 0.0 && collar.der() < 1e-9, "{strict:?} {collar:?}");
+        assert!(
+            strict.der() > 0.0 && collar.der() < 1e-9,
+            "{strict:?} {collar:?}"
+        );
     }
 }

@@ -26,7 +26,8 @@ pub trait LocalActivity: Send + Sync {
     /// Output frames' timing inside a window: (start, step, duration), s.
     fn frames(&self) -> (f64, f64, f64);
     /// Per window, per frame, each local speaker's probability of speaking.
-    fn activity(&self, windows: &[&[f32]]) -> Result<Vec<Vec<[f32; LOCAL_SPEAKERS]>>, SpeakerError>;
+    fn activity(&self, windows: &[&[f32]])
+        -> Result<Vec<Vec<[f32; LOCAL_SPEAKERS]>>, SpeakerError>;
 }
 
 /// A voice embedding per clip: what a speaker-embedding model gives.
@@ -450,7 +451,8 @@ mod tests {
             Ok(windows
                 .iter()
                 .map(|w| {
-                    let shift = (w.iter().take(4000).map(|x| x.abs()).sum::<f32>() * 7.0) as usize % 3;
+                    let shift =
+                        (w.iter().take(4000).map(|x| x.abs()).sum::<f32>() * 7.0) as usize % 3;
                     w.chunks(320)
                         .map(|frame| {
                             let mut p = [0.0f32; 3];
@@ -481,7 +483,8 @@ mod tests {
         let mut x = vec![0.0f32; (len * RATE) as usize];
         for &(v, a, b) in turns {
             for i in (a * RATE) as usize..((b * RATE) as usize).min(x.len()) {
-                x[i] += 0.3 * (2.0 * std::f64::consts::PI * TONES[v] * i as f64 / RATE).sin() as f32;
+                x[i] +=
+                    0.3 * (2.0 * std::f64::consts::PI * TONES[v] * i as f64 / RATE).sin() as f32;
             }
         }
         x

@@ -21,6 +21,6 @@ mod rttm;
 pub use assign::best_assignment;
 pub use cluster::{cluster, ClusterConfig, Clusters, Item};
 pub use der::{score, DerScore};
-pub use diarize::{DiarizeConfig, Diarization, LocalActivity, VoiceEmbedding, LOCAL_SPEAKERS};
+pub use diarize::{Diarization, DiarizeConfig, LocalActivity, VoiceEmbedding, LOCAL_SPEAKERS};
 pub use error::SpeakerError;
 pub use rttm::{Rttm, RttmError};

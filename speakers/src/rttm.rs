@@ -56,7 +56,9 @@ impl Rttm {
             if fields.len() < 8 {
                 return Err(bad("too few fields"));
             }
-            let start: f64 = fields[3].parse().map_err(|_| bad("start is not a number"))?;
+            let start: f64 = fields[3]
+                .parse()
+                .map_err(|_| bad("start is not a number"))?;
             let dur: f64 = fields[4]
                 .parse()
                 .map_err(|_| bad("duration is not a number"))?;
@@ -129,8 +131,8 @@ mod tests {
 
     #[test]
     fn malformed_lines_name_the_line() {
-        let err = Rttm::parse("SPEAKER a 1 x 1 <NA> <NA> m <NA> <NA>", Path::new("t.rttm"))
-            .unwrap_err();
+        let err =
+            Rttm::parse("SPEAKER a 1 x 1 <NA> <NA> m <NA> <NA>", Path::new("t.rttm")).unwrap_err();
         assert!(err.to_string().contains("t.rttm: line 1: start"), "{err}");
         assert!(Rttm::parse("SPEAKER a 1", Path::new("t")).is_err());
     }

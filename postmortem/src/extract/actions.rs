@@ -788,6 +788,12 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
     let mut vague_reasons = Vec::new();
     if d.owner.is_none() {
         vague_reasons.push("no owner".to_string());
+    } else if d
+        .owner
+        .as_deref()
+        .is_some_and(|o| o.ends_with("(unconfirmed)"))
+    {
+        vague_reasons.push("owner's voice not matched to a name: confirm who it is".to_string());
     }
     if due.is_none() {
         vague_reasons.push("no due date".to_string());

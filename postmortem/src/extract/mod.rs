@@ -20,6 +20,7 @@ pub mod impact;
 pub mod lexicon;
 pub mod meta;
 pub mod mitigations;
+pub mod naming;
 pub mod people;
 pub mod rca;
 pub mod timeline;
@@ -270,6 +271,7 @@ fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
     }
     .to_string();
     let mut speakers: Vec<Speaker> = Vec::new();
+    let how = |name: &str| people.identified.get(name).copied();
     for k in &call.speakers {
         if !speakers.iter().any(|s| s.name == k.name) {
             speakers.push(Speaker {
@@ -280,17 +282,36 @@ fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
                     .clone()
                     .or_else(|| people.roles.get(&k.name).cloned()),
                 email: k.email.clone(),
+                identified: how(&k.name).map(|h| h.0.as_str().to_string()),
+                identified_confidence: how(&k.name).map(|h| h.1),
             });
         }
     }
     for n in people.speaker.iter().flatten().chain(people.names.iter()) {
         if !speakers.iter().any(|s| &s.name == n) && people.speaker.iter().flatten().any(|x| x == n)
         {
+            // A named diarization cluster keeps its label as id.
+            let label = call
+                .utterances
+                .iter()
+                .zip(&people.speaker)
+                .find(|(_, s)| s.as_deref() == Some(n.as_str()))
+                .and_then(|(u, _)| u.label.clone());
+            let roster = call.speakers.iter().find(|k| {
+                k.name.eq_ignore_ascii_case(n)
+                    || k.aliases.iter().any(|a| a.eq_ignore_ascii_case(n))
+            });
             speakers.push(Speaker {
-                id: n.to_lowercase(),
+                id: label.unwrap_or_else(|| n.to_lowercase()),
                 name: n.clone(),
-                role: people.roles.get(n).cloned(),
-                email: None,
+                role: people
+                    .roles
+                    .get(n)
+                    .cloned()
+                    .or_else(|| roster.and_then(|k| k.role.clone())),
+                email: roster.and_then(|k| k.email.clone()),
+                identified: how(n).map(|h| h.0.as_str().to_string()),
+                identified_confidence: how(n).map(|h| h.1),
             });
         }
     }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::context::Sentence;
 use super::cues;
 use super::lexicon;
+use super::naming::{is_channel_label, is_cluster_label, name_clusters, Identified};
 use crate::input::Call;
 use crate::text::Token;
 
@@ -111,6 +112,8 @@ pub struct People {
     pub names: Vec<String>,
     /// The commander.
     pub commander: Option<String>,
+    /// How each speaker (by display name) was identified, and how sure.
+    pub identified: HashMap<String, (Identified, f32)>,
 }
 
 /// Works out who spoke each utterance and who is on the call.
@@ -149,12 +152,52 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
     }
     let mut speaker: Vec<Option<String>> =
         call.utterances.iter().map(|u| u.speaker.clone()).collect();
+    let mut identified: HashMap<String, (Identified, f32)> = HashMap::new();
+    for u in &call.utterances {
+        if let (Some(n), Some(l)) = (&u.speaker, &u.label) {
+            let how = if is_channel_label(l) {
+                Identified::Channel
+            } else {
+                Identified::Track
+            };
+            identified.entry(n.clone()).or_insert((how, 1.0));
+        }
+    }
+    // Diarization clusters get names from what the call says, or stay unconfirmed.
+    let clusters = name_clusters(call, sents, &names);
+    for (i, u) in call.utterances.iter().enumerate() {
+        if speaker[i].is_some() {
+            continue;
+        }
+        if let Some(c) = u.label.as_ref().and_then(|l| clusters.get(l)) {
+            speaker[i] = Some(c.name.clone());
+            identified
+                .entry(c.name.clone())
+                .or_insert((c.identified, c.confidence));
+            if c.identified != Identified::Unconfirmed && !names.contains(&c.name) {
+                names.push(c.name.clone());
+            }
+        }
+    }
     // Votes from self-introductions: label → name.
     let mut votes: HashMap<String, HashMap<String, usize>> = HashMap::new();
     for s in sents.iter().filter(|s| s.pos <= 1) {
         let Some((name, role)) = self_intro(s, &names) else {
             continue;
         };
+        if call.utterances[s.utt]
+            .label
+            .as_deref()
+            .is_some_and(is_cluster_label)
+        {
+            // Named (or left unconfirmed) by the cluster step; keep its role.
+            if let Some(r) = role {
+                if let Some(n) = &speaker[s.utt] {
+                    roles.entry(n.clone()).or_insert(r);
+                }
+            }
+            continue;
+        }
         let u = &call.utterances[s.utt];
         let canonical = s
             .toks
@@ -212,11 +255,19 @@ pub fn resolve(call: &Call, sents: &[Sentence]) -> People {
             .entry(c.clone())
             .or_insert_with(|| "Incident commander".into());
     }
+    for (i, u) in call.utterances.iter().enumerate() {
+        if let (Some(n), None) = (&speaker[i], &u.speaker) {
+            identified
+                .entry(n.clone())
+                .or_insert((Identified::Introduction, 0.5));
+        }
+    }
     People {
         speaker,
         roles,
         names,
         commander,
+        identified,
     }
 }
 
