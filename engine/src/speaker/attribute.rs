@@ -120,9 +120,9 @@ pub fn attribute(u: &Utterance, turns: &[SpeakerTurn]) -> Vec<Utterance> {
                 speaker: Some(speaker).filter(|s| !s.is_empty()),
                 start,
                 end,
-                wall_start: u
-                    .wall_start
-                    .map(|t| t + chrono::Duration::milliseconds(((start - u.start) * 1000.0) as i64)),
+                wall_start: u.wall_start.map(|t| {
+                    t + chrono::Duration::milliseconds(((start - u.start) * 1000.0) as i64)
+                }),
                 text,
                 words,
                 avg_logprob: u.avg_logprob,
