@@ -113,23 +113,45 @@ fn clusters_are_named_by_introduction_and_by_answering() {
 }
 
 #[test]
-fn one_answer_is_not_enough_to_name_a_voice() {
+fn one_exchange_names_a_voice_with_low_confidence_and_its_work_is_flagged() {
     let r = call(
         &[
             ("Speaker 1", "Lena, are you on?"),
-            ("Speaker 2", "Yes."),
+            ("Speaker 2", "Yes, I'm here."),
             (
                 "Speaker 2",
-                "The failover finished and the replicas are caught up.",
+                "I'll update the failover runbook by Friday, and we verify it with a drill.",
             ),
+            ("Speaker 1", "Obi, anything from the replicas?"),
         ],
         ROSTER,
     );
-    assert!(
-        r.utterances
-            .iter()
-            .all(|u| u.speaker.as_deref() != Some("Lena Marsh")),
+    let lena = r
+        .speakers
+        .iter()
+        .find(|s| s.name == "Lena Marsh")
+        .expect("Lena named");
+    assert_eq!(
+        lena.identified.as_deref(),
+        Some("addressed"),
         "{:?}",
-        r.utterances
+        r.speakers
     );
+    assert!(lena.identified_confidence.unwrap_or(1.0) < 0.5, "{lena:?}");
+    let item = r
+        .action_items
+        .iter()
+        .find(|a| a.action.to_lowercase().contains("runbook"))
+        .expect("the runbook action");
+    assert_eq!(item.owner.as_deref(), Some("Lena Marsh"));
+    assert!(
+        item.vague_reasons.iter().any(|v| v.contains("confirm")),
+        "{:?}",
+        item.vague_reasons
+    );
+    // Nobody answered Obi: no voice is his.
+    assert!(!r
+        .speakers
+        .iter()
+        .any(|s| s.name == "Obi Okonkwo" && s.identified.is_some()));
 }

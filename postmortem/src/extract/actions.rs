@@ -794,6 +794,8 @@ fn finish(ctx: &Ctx, d: Draft, n: usize, today: Option<NaiveDate>) -> ActionItem
         .is_some_and(|o| o.ends_with("(unconfirmed)"))
     {
         vague_reasons.push("owner's voice not matched to a name: confirm who it is".to_string());
+    } else if d.owner.as_ref().is_some_and(|o| ctx.unsure.contains(o)) {
+        vague_reasons.push("owner's voice tied to the name by one exchange: confirm".to_string());
     }
     if due.is_none() {
         vague_reasons.push("no due date".to_string());

@@ -43,6 +43,10 @@ pub struct Ctx<'a> {
     pub names: Vec<String>,
     /// Incident commander, when identified.
     pub commander: Option<String>,
+    /// Speakers whose voice was tied to their name with little evidence
+    /// (one exchange) or not at all (`Speaker N (unconfirmed)`): what they
+    /// own is to confirm.
+    pub unsure: Vec<String>,
     /// Logical turn per utterance: pieces of one speaker's turn that the
     /// transcriber split share a turn number.
     pub turn: Vec<usize>,

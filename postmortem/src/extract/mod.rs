@@ -138,6 +138,12 @@ fn build_rule_record(call: &Call, opts: &Options) -> IncidentRecord {
         start_utc,
         names: people.names.clone(),
         commander: people.commander.clone(),
+        unsure: people
+            .identified
+            .iter()
+            .filter(|(_, (_, confidence))| *confidence < 0.5)
+            .map(|(n, _)| n.clone())
+            .collect(),
         turn: context::turns(call),
     };
     let evidence = evidence::extract(&ctx);

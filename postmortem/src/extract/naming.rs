@@ -18,8 +18,10 @@ const ANSWER: f64 = 1.0;
 /// Evidence against: the speaker addressed that person (people do not
 /// address themselves).
 const ADDRESSED_OTHER: f64 = 1.0;
-/// Evidence a match needs.
-const ENOUGH: f64 = 2.0;
+/// Evidence a match needs (one answer names a voice, with low confidence).
+const ENOUGH: f64 = 1.0;
+/// Evidence for full confidence.
+const SURE: f64 = 3.0;
 /// An answer starts at most this long after the addressing utterance ends.
 const ANSWER_WITHIN_S: f64 = 4.0;
 
@@ -161,6 +163,21 @@ fn best_assignment(score: &[Vec<f64>]) -> Vec<Option<usize>> {
     out
 }
 
+/// The person thanked at the start of a sentence ("Thanks Ian", "Thank
+/// you, Ian").
+fn thanked(s: &Sentence, names: &[String]) -> Option<String> {
+    let t: Vec<&crate::text::Token> = s.toks.iter().filter(|t| !t.is_punct()).collect();
+    let at = match (
+        t.first().map(|x| x.lower.as_str()),
+        t.get(1).map(|x| x.lower.as_str()),
+    ) {
+        (Some("thanks" | "cheers" | "ta"), _) => 1,
+        (Some("thank"), Some("you")) => 2,
+        _ => return None,
+    };
+    t.get(at).and_then(|tok| name_at(tok, names))
+}
+
 /// Names for every diarization cluster of the call (label → name), from
 /// the people known (`names`: roster names, first names, names heard).
 pub fn name_clusters(
@@ -215,6 +232,22 @@ pub fn name_clusters(
                 continue;
             }
         }
+        // "Thanks, Ian": the voice just heard was Ian's.
+        if s.pos == 0 {
+            if let Some(n) = thanked(s, names) {
+                let p = person(n, &mut people);
+                evidence.entry((li, p)).or_insert((0.0, false)).0 -= ADDRESSED_OTHER;
+                if let Some(prev) = (s.utt.saturating_sub(2)..s.utt)
+                    .rev()
+                    .find(|&j| label_index(j).is_some_and(|lj| lj != li))
+                {
+                    if let Some(lj) = label_index(prev) {
+                        evidence.entry((lj, p)).or_insert((0.0, false)).0 += ANSWER;
+                    }
+                }
+                continue;
+            }
+        }
         if let Some((_, n)) = addressed(s, names) {
             let p = person(n, &mut people);
             evidence.entry((li, p)).or_insert((0.0, false)).0 -= ADDRESSED_OTHER;
@@ -252,7 +285,7 @@ pub fn name_clusters(
                 } else {
                     Identified::Addressed
                 },
-                confidence: (score / (ENOUGH * 2.0)).min(1.0) as f32,
+                confidence: (score / SURE).min(1.0) as f32,
             },
             None => ClusterName {
                 name: format!("{} (unconfirmed)", label.trim()),
