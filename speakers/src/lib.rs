@@ -12,15 +12,24 @@
 #![deny(missing_docs)]
 
 mod assign;
+mod campplus;
 mod cluster;
 mod der;
 mod diarize;
 mod error;
+mod fbank;
+mod models;
 mod rttm;
+mod segment;
+mod weights;
 
 pub use assign::best_assignment;
+pub use campplus::{SpeakerEmbedder, EMBEDDING_DIMS};
 pub use cluster::{cluster, ClusterConfig, Clusters, Item};
 pub use der::{score, DerScore};
 pub use diarize::{Diarization, DiarizeConfig, LocalActivity, VoiceEmbedding, LOCAL_SPEAKERS};
 pub use error::SpeakerError;
+pub use fbank::Fbank;
+pub use models::{SpeakerDiarizer, SpeakerModels, EMBEDDING_FILE, SEGMENTATION_FILE};
 pub use rttm::{Rttm, RttmError};
+pub use segment::Segmenter;

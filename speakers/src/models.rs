@@ -8,8 +8,8 @@ use hotwash_engine::resample::{ChannelMode, Resampler};
 use hotwash_engine::source::{AudioSource, FileSource};
 use hotwash_engine::{DiarizeError, Diarizer, DiarizerFactory, SpeakerTurn};
 
-use crate::diarize::{DiarizeConfig, Diarization, LocalActivity, VoiceEmbedding, LOCAL_SPEAKERS};
-use crate::{frame_timing, Segmenter, SpeakerEmbedder, SpeakerError};
+use crate::diarize::{Diarization, DiarizeConfig, LocalActivity, VoiceEmbedding, LOCAL_SPEAKERS};
+use crate::{Segmenter, SpeakerEmbedder, SpeakerError};
 
 /// The segmentation model's file name in a speaker-model directory.
 pub const SEGMENTATION_FILE: &str = "segmentation-3.0.pt";
@@ -26,7 +26,9 @@ pub struct SpeakerModels {
 
 impl std::fmt::Debug for SpeakerModels {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SpeakerModels").field("dir", &self.dir).finish()
+        f.debug_struct("SpeakerModels")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -60,19 +62,13 @@ impl LocalActivity for SegmentationModel {
         Segmenter::WINDOW_SAMPLES
     }
     fn frames(&self) -> (f64, f64, f64) {
-        let t = frame_timing();
-        (t.start, t.step, t.duration)
+        Segmenter::frames()
     }
     fn activity(
         &self,
         windows: &[&[f32]],
     ) -> Result<Vec<Vec<[f32; LOCAL_SPEAKERS]>>, SpeakerError> {
-        Ok(self
-            .0
-            .activity(windows)?
-            .into_iter()
-            .map(|w| w.frames.into_iter().map(|f| f.prob).collect())
-            .collect())
+        self.0.activity(windows)
     }
 }
 
