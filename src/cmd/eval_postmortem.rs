@@ -44,6 +44,12 @@ pub struct EvalPostmortemArgs {
     /// --transcripts, default `target/eval-transcripts`; existing transcripts are reused).
     #[arg(long)]
     pub from_audio: bool,
+    /// With --from-audio: transcribe each scenario's single mixed recording
+    /// (speakers from diarization, named from the call and the roster)
+    /// even where per-speaker tracks exist (default transcripts directory
+    /// `target/eval-transcripts-mixed`).
+    #[arg(long, requires = "from_audio")]
+    pub mixed: bool,
     /// Engine options for --from-audio.
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -68,6 +74,7 @@ fn transcribe_scenarios(
     dirs: &[PathBuf],
     out: &Path,
     engine: &EngineArgs,
+    mixed: bool,
     quiet: bool,
 ) -> Result<()> {
     for dir in dirs {
@@ -105,7 +112,7 @@ fn transcribe_scenarios(
             // Per-speaker tracks beside the mix (as a Zoom or Riverside
             // export gives them) carry who said what; use them when present.
             let track_dir = rendered.join(format!("{stem}.tracks"));
-            let audio = if track_dir.is_dir() {
+            let audio = if track_dir.is_dir() && !mixed {
                 tracks_in_dir(&track_dir)?
             } else {
                 vec![CallTrack::whole(&a)]
@@ -124,8 +131,14 @@ pub fn run(args: EvalPostmortemArgs) -> Result<()> {
         let dir = args
             .transcripts
             .clone()
-            .unwrap_or_else(|| PathBuf::from("target/eval-transcripts"));
-        transcribe_scenarios(&args.dirs, &dir, &args.engine, args.json)?;
+            .unwrap_or_else(|| {
+                PathBuf::from(if args.mixed {
+                    "target/eval-transcripts-mixed"
+                } else {
+                    "target/eval-transcripts"
+                })
+            });
+        transcribe_scenarios(&args.dirs, &dir, &args.engine, args.mixed, args.json)?;
         Some(dir)
     } else {
         args.transcripts.clone()
