@@ -39,7 +39,9 @@ fn transcribe_labels_each_utterance_with_its_voice() {
     ]);
     let doc = common::transcript(&o);
     assert!(
-        doc["diarizer"].as_str().is_some_and(|d| d.contains("CAM++")),
+        doc["recording"]["diarizer"]
+            .as_str()
+            .is_some_and(|d| d.contains("CAM++")),
         "{}",
         doc
     );
@@ -50,7 +52,10 @@ fn transcribe_labels_each_utterance_with_its_voice() {
     let mut total = 0.0;
     for u in utts {
         let (a, b) = (u["start"].as_f64().unwrap(), u["end"].as_f64().unwrap());
-        let label = u["speaker"].as_str().expect("every utterance has a speaker").to_string();
+        let label = u["speaker"]
+            .as_str()
+            .expect("every utterance has a speaker")
+            .to_string();
         assert!(label.starts_with("Speaker "), "{label}");
         if let Some(t) = truth_at(&truth, a, b) {
             *table.entry((label, t)).or_default() += b - a;
@@ -68,7 +73,11 @@ fn transcribe_labels_each_utterance_with_its_voice() {
             .map(|(_, v)| *v)
             .fold(0.0, f64::max);
     }
-    assert!(right / total >= 0.9, "{:.2} of speech attributed right: {table:?}", right / total);
+    assert!(
+        right / total >= 0.9,
+        "{:.2} of speech attributed right: {table:?}",
+        right / total
+    );
 }
 
 #[test]
@@ -81,7 +90,7 @@ fn speakers_off_leaves_a_mixed_recording_unlabelled() {
         common::s(&common::fixture("audio/db-failover.flac")),
     ]);
     let doc = common::transcript(&o);
-    assert!(doc["diarizer"].is_null());
+    assert!(doc["recording"]["diarizer"].is_null());
     assert!(doc["utterances"]
         .as_array()
         .unwrap()
@@ -104,7 +113,7 @@ fn postmortem_names_the_voices_from_the_roster_and_says_how() {
         .unwrap();
     assert!(o.status.success(), "{}", common::stderr(&o));
     let record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("record.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(out.join("incident.json")).unwrap()).unwrap();
     let speakers = record["speakers"].as_array().unwrap();
     let how = |name: &str| {
         speakers
@@ -113,13 +122,20 @@ fn postmortem_names_the_voices_from_the_roster_and_says_how() {
             .and_then(|s| s["identified"].as_str())
             .map(str::to_string)
     };
-    assert_eq!(how("Rosa Diaz").as_deref(), Some("introduction"), "{speakers:?}");
+    assert_eq!(
+        how("Rosa Diaz").as_deref(),
+        Some("introduction"),
+        "{speakers:?}"
+    );
     // Every voice is named with how, or left unconfirmed, never guessed.
     for s in speakers {
         let id = s["identified"].as_str();
         assert!(id.is_some(), "{s}");
         if id == Some("unconfirmed") {
-            assert!(s["name"].as_str().unwrap().ends_with("(unconfirmed)"), "{s}");
+            assert!(
+                s["name"].as_str().unwrap().ends_with("(unconfirmed)"),
+                "{s}"
+            );
         }
     }
     // Rosa's own lines carry her name.
@@ -156,11 +172,7 @@ fn missing_or_broken_speaker_models_fail_clearly() {
     assert!(!err.contains("panicked"), "{err}");
     std::fs::write(dir.path().join("segmentation-3.0.pt"), b"not a model").unwrap();
     std::fs::write(dir.path().join("campplus_cn_en_common.pt"), b"not a model").unwrap();
-    let o = common::transcribe(&[
-        "--speaker-models",
-        common::s(dir.path()),
-        common::s(&audio),
-    ]);
+    let o = common::transcribe(&["--speaker-models", common::s(dir.path()), common::s(&audio)]);
     assert!(!o.status.success());
     let err = common::stderr(&o);
     assert!(err.contains("segmentation-3.0.pt"), "{err}");

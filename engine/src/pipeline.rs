@@ -330,6 +330,14 @@ enum Event {
     Turns(Result<Vec<SpeakerTurn>, DiarizeError>),
 }
 
+/// What the ordering loop knows of the streams it orders.
+struct OrderedStreams {
+    metas: Vec<StreamMeta>,
+    start_utc: Option<DateTime<Utc>>,
+    /// Utterances wait for a diarizer's turns.
+    diarizing: bool,
+}
+
 /// Per output stream (track after channel split): its name and speaker.
 #[derive(Debug, Clone)]
 struct StreamMeta {
@@ -598,15 +606,12 @@ impl Pipeline {
             let diarizing = diarize_tx.is_some();
             drop(diarize_tx);
 
-            self.order(
-                metas.clone(),
-                info.start_utc,
-                event_rx,
-                sink,
-                started,
-                &read_positions,
+            let streams = OrderedStreams {
+                metas: metas.clone(),
+                start_utc: info.start_utc,
                 diarizing,
-            )
+            };
+            self.order(streams, event_rx, sink, started, &read_positions)
         });
         outcome
     }
@@ -641,14 +646,17 @@ impl Pipeline {
     /// The ordering loop on the caller's thread: reorders results and feeds the sink.
     fn order<S: Sink>(
         &self,
-        metas: Vec<StreamMeta>,
-        start_utc: Option<DateTime<Utc>>,
+        streams: OrderedStreams,
         events: Receiver<Event>,
         sink: &mut S,
         started: Instant,
         positions: &[AtomicU64],
-        diarizing: bool,
     ) -> Result<Summary, EngineError> {
+        let OrderedStreams {
+            metas,
+            start_utc,
+            diarizing,
+        } = streams;
         // With a diarizer, utterances wait here for the speaker turns.
         let mut held: Vec<Utterance> = Vec::new();
         let mut turns: Option<Result<Vec<SpeakerTurn>, DiarizeError>> = None;

@@ -9,7 +9,7 @@ use std::path::Path;
 use candle_core::{Device, Tensor, D};
 
 use crate::fbank::{Fbank, MEL_BINS};
-use crate::weights::{every_second_row, mean_last, Norm, Weights};
+use crate::weights::{conv2d_3x3, every_second_row, mean_last, Norm, Weights};
 use crate::SpeakerError;
 
 /// Embedding dimensions.
@@ -56,14 +56,11 @@ impl ResBlock {
     }
 
     fn forward(&self, x: &Tensor) -> R<Tensor> {
-        let mut out = x.conv2d(&self.conv1, 1, 1, 1, 1)?;
-        if self.stride2 {
-            out = every_second_row(&out)?;
-        }
+        let out = conv2d_3x3(x, &self.conv1, if self.stride2 { 2 } else { 1 })?;
         let out = self.bn1.forward(&out)?.relu()?;
-        let out = self.bn2.forward(&out.conv2d(&self.conv2, 1, 1, 1, 1)?)?;
+        let out = self.bn2.forward(&conv2d_3x3(&out, &self.conv2, 1)?)?;
         let short = match &self.shortcut {
-            Some((conv, bn)) => bn.forward(&every_second_row(&x.conv2d(conv, 0, 1, 1, 1)?)?)?,
+            Some((conv, bn)) => bn.forward(&every_second_row(x)?.conv2d(conv, 0, 1, 1, 1)?)?,
             None => x.clone(),
         };
         (out + short)?.relu()
@@ -105,11 +102,7 @@ impl DenseTdnnLayer {
     }
 
     fn forward(&self, x: &Tensor) -> R<Tensor> {
-        let x = self
-            .bn1
-            .forward(x)?
-            .relu()?
-            .conv1d(&self.linear1, 0, 1, 1, 1)?;
+        let x = pointwise(&self.bn1.forward(x)?.relu()?, &self.linear1)?;
         let x = self.bn2.forward(&x)?.relu()?;
         let k = self.local.dim(2)?;
         let pad = (k - 1) / 2 * self.dilation;
@@ -123,8 +116,14 @@ impl DenseTdnnLayer {
 
 /// A 1×1 convolution with bias.
 fn conv1x1(x: &Tensor, (w, b): &(Tensor, Tensor)) -> R<Tensor> {
-    x.conv1d(w, 0, 1, 1, 1)?
-        .broadcast_add(&b.reshape((1, b.dim(0)?, 1))?)
+    pointwise(x, w)?.broadcast_add(&b.reshape((1, b.dim(0)?, 1))?)
+}
+
+/// A 1×1 convolution of `x` (`1 × C × T`) by `w` (`O × C × 1`), as a
+/// matrix product (candle's conv1d unfolds the input first).
+fn pointwise(x: &Tensor, w: &Tensor) -> R<Tensor> {
+    let (o, c, _) = w.dims3()?;
+    w.reshape((o, c))?.matmul(&x.squeeze(0)?)?.unsqueeze(0)
 }
 
 /// Each frame's segment mean (segments of [`SEG_LEN`] frames, the last one
@@ -220,14 +219,11 @@ impl CamPlus {
             .permute((0, 2, 1))?
             .contiguous()?
             .unsqueeze(1)?;
-        let mut x = self
-            .bn1
-            .forward(&x.conv2d(&self.conv1, 1, 1, 1, 1)?)?
-            .relu()?;
+        let mut x = self.bn1.forward(&conv2d_3x3(&x, &self.conv1, 1)?)?.relu()?;
         for l in &self.layers {
             x = l.forward(&x)?;
         }
-        let x = every_second_row(&x.conv2d(&self.conv2, 1, 1, 1, 1)?)?;
+        let x = conv2d_3x3(&x, &self.conv2, 2)?;
         let x = self.bn2.forward(&x)?.relu()?;
         let (b, c, h, t) = x.dims4()?;
         let x = x.reshape((b, c * h, t))?;
@@ -240,11 +236,7 @@ impl CamPlus {
                 let y = l.forward(&x)?;
                 x = Tensor::cat(&[&x, &y], 1)?;
             }
-            x = transit
-                .bn
-                .forward(&x)?
-                .relu()?
-                .conv1d(&transit.linear, 0, 1, 1, 1)?;
+            x = pointwise(&transit.bn.forward(&x)?.relu()?, &transit.linear)?;
         }
         let x = self.out_bn.forward(&x)?.relu()?;
         let mean = x.mean(D::Minus1)?;
@@ -259,9 +251,7 @@ impl CamPlus {
             (mean.zeros_like()? + 1e-2)?
         };
         let stats = Tensor::cat(&[&mean, &std], D::Minus1)?.unsqueeze(D::Minus1)?;
-        let e = self
-            .dense_bn
-            .forward(&stats.conv1d(&self.dense, 0, 1, 1, 1)?)?;
+        let e = self.dense_bn.forward(&pointwise(&stats, &self.dense)?)?;
         e.flatten_all()?.to_vec1()
     }
 }

@@ -43,6 +43,8 @@ pub struct DiarizeConfig {
     pub step_s: f64,
     /// Shortest clean single-speaker stretch an embedding is taken from.
     pub min_clean_s: f64,
+    /// Longest stretch embedded: a longer clean stretch gives its middle.
+    pub max_clip_s: f64,
     /// Shortest speech of a local speaker with no clean stretch that is
     /// still mapped to a cluster (from all its frames, for the mapping only).
     pub min_mapped_s: f64,
@@ -59,6 +61,7 @@ impl Default for DiarizeConfig {
         Self {
             step_s: 2.5,
             min_clean_s: 1.5,
+            max_clip_s: 6.0,
             min_mapped_s: 0.5,
             onset: 0.5,
             min_mapping_cosine: 0.2,
@@ -89,6 +92,24 @@ pub struct Diarization<A, E> {
     total: usize,
     windows: Vec<WindowInfo>,
     items: Vec<Item>,
+    /// Embeddings of the latest windows' clean stretches (absolute sample
+    /// spans): overlapping windows see the same stretch, embedded once.
+    recent: Vec<(usize, usize, Vec<f32>)>,
+}
+
+/// Spans that overlap this much (intersection over union) share an embedding.
+/// A clean stretch this much inside one already embedded (the same audio,
+/// seen again by an overlapping window) takes that embedding.
+const SAME_STRETCH: f64 = 0.5;
+
+/// The share of span `a` that lies inside span `b`.
+fn covered(a: (usize, usize), b: (usize, usize)) -> f64 {
+    let inter = a.1.min(b.1).saturating_sub(a.0.max(b.0));
+    if a.1 <= a.0 {
+        0.0
+    } else {
+        inter as f64 / (a.1 - a.0) as f64
+    }
 }
 
 impl<A: LocalActivity, E: VoiceEmbedding> Diarization<A, E> {
@@ -104,6 +125,7 @@ impl<A: LocalActivity, E: VoiceEmbedding> Diarization<A, E> {
             total: 0,
             windows: Vec::new(),
             items: Vec::new(),
+            recent: Vec::new(),
         }
     }
 
@@ -175,6 +197,14 @@ impl<A: LocalActivity, E: VoiceEmbedding> Diarization<A, E> {
                 }
                 let (s, e) = frame_span(a, f - 1);
                 if e > s && (e - s) as f64 / 16_000.0 >= self.config.min_clean_s {
+                    let max =
+                        (self.config.max_clip_s.max(self.config.min_clean_s) * 16_000.0) as usize;
+                    let (s, e) = if e - s > max {
+                        let mid = (s + e) / 2;
+                        (mid - max / 2, mid - max / 2 + max)
+                    } else {
+                        (s, e)
+                    };
                     clips.push((k, s, e, true));
                     any_clean = true;
                 }
@@ -207,20 +237,56 @@ impl<A: LocalActivity, E: VoiceEmbedding> Diarization<A, E> {
             }
             stitched.push((k, a));
         }
+        // Clean stretches already embedded in an earlier window are reused.
+        let reused: Vec<Option<Vec<f32>>> = clips
+            .iter()
+            .map(|&(_, s, e, clean)| {
+                if !clean {
+                    return None;
+                }
+                let span = (start + s, start + e);
+                self.recent
+                    .iter()
+                    .map(|(a, b, v)| (covered(span, (*a, *b)), v))
+                    .filter(|(c, _)| *c >= SAME_STRETCH)
+                    .max_by(|x, y| x.0.total_cmp(&y.0))
+                    .map(|(_, v)| v.clone())
+            })
+            .collect();
         let mut inputs: Vec<&[f32]> = Vec::new();
-        for &(_, s, e, clean) in &clips {
-            if clean {
+        for (&(_, s, e, clean), r) in clips.iter().zip(&reused) {
+            if clean && r.is_none() {
                 inputs.push(&audio[s..e]);
             }
         }
         for (_, a) in &stitched {
             inputs.push(a);
         }
-        let vectors = if inputs.is_empty() {
+        let fresh = if inputs.is_empty() {
             Vec::new()
         } else {
             self.embedder.embed(&inputs)?
         };
+        let mut fresh = fresh.into_iter();
+        self.recent.retain(|(_, b, _)| *b > start);
+        let mut vectors: Vec<Vec<f32>> = Vec::new();
+        for (&(_, s, e, clean), r) in clips.iter().zip(reused) {
+            if !clean {
+                continue;
+            }
+            let v = match r {
+                Some(v) => v,
+                None => {
+                    let v = fresh.next().ok_or_else(|| {
+                        SpeakerError::Run("embedding model gave too few vectors".into())
+                    })?;
+                    self.recent.push((start + s, start + e, v.clone()));
+                    v
+                }
+            };
+            vectors.push(v);
+        }
+        vectors.extend(fresh);
         let mut voice: [Option<Vec<f32>>; LOCAL_SPEAKERS] = Default::default();
         let mut sums: [Option<(Vec<f32>, f32)>; LOCAL_SPEAKERS] = Default::default();
         let mut vi = 0;
@@ -272,15 +338,16 @@ impl<A: LocalActivity, E: VoiceEmbedding> Diarization<A, E> {
     pub fn finish_turns(mut self) -> Result<Vec<SpeakerTurn>, SpeakerError> {
         let w = self.activity.window_samples();
         // The tail: windows until the audio is covered (the last padded).
-        if self.windows.is_empty() || self.next_window < self.total {
-            if self.total > 0 && (self.windows.is_empty() || self.next_window + w > self.total) {
-                let last_start = self.windows.last().map(|x| x.start);
-                let start = if self.total > w { self.total - w } else { 0 };
-                if last_start != Some(start) && start >= self.buf_start {
-                    self.window(start)?;
-                } else if self.windows.is_empty() {
-                    self.window(self.buf_start)?;
-                }
+        if (self.windows.is_empty() || self.next_window < self.total)
+            && self.total > 0
+            && (self.windows.is_empty() || self.next_window + w > self.total)
+        {
+            let last_start = self.windows.last().map(|x| x.start);
+            let start = self.total.saturating_sub(w);
+            if last_start != Some(start) && start >= self.buf_start {
+                self.window(start)?;
+            } else if self.windows.is_empty() {
+                self.window(self.buf_start)?;
             }
         }
         if self.items.is_empty() {
@@ -306,8 +373,8 @@ impl<A: LocalActivity, E: VoiceEmbedding> Diarization<A, E> {
         for (wi, win) in self.windows.iter().enumerate() {
             let mut rows: Vec<usize> = Vec::new();
             let mut table: Vec<Vec<f64>> = Vec::new();
-            for k in 0..LOCAL_SPEAKERS {
-                let Some(v) = &win.voice[k] else { continue };
+            for (k, voice) in win.voice.iter().enumerate() {
+                let Some(v) = voice else { continue };
                 let total: f32 = item_weight[wi][k].iter().sum();
                 rows.push(k);
                 table.push(

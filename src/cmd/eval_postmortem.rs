@@ -128,16 +128,13 @@ fn transcribe_scenarios(
 /// Runs `hotwash eval postmortem`.
 pub fn run(args: EvalPostmortemArgs) -> Result<()> {
     let transcripts = if args.from_audio {
-        let dir = args
-            .transcripts
-            .clone()
-            .unwrap_or_else(|| {
-                PathBuf::from(if args.mixed {
-                    "target/eval-transcripts-mixed"
-                } else {
-                    "target/eval-transcripts"
-                })
-            });
+        let dir = args.transcripts.clone().unwrap_or_else(|| {
+            PathBuf::from(if args.mixed {
+                "target/eval-transcripts-mixed"
+            } else {
+                "target/eval-transcripts"
+            })
+        });
         transcribe_scenarios(&args.dirs, &dir, &args.engine, args.mixed, args.json)?;
         Some(dir)
     } else {

@@ -73,10 +73,22 @@ impl SpeakerArgs {
                 cluster.max_speakers = self.max_speakers;
             }
         }
-        DiarizeConfig {
+        let mut c = DiarizeConfig {
             cluster,
             ..DiarizeConfig::default()
+        };
+        // Tuning knobs for the eval (not part of the interface).
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
+        if let Some(v) = env("HOTWASH_DIARIZE_STEP") {
+            c.step_s = v;
         }
+        if let Some(v) = env("HOTWASH_DIARIZE_MAX_CLIP") {
+            c.max_clip_s = v;
+        }
+        if let Some(v) = env("HOTWASH_DIARIZE_THRESHOLD") {
+            c.cluster.threshold = v as f32;
+        }
+        c
     }
 
     /// Refuses bounds that contradict each other or `--speakers`.

@@ -10,7 +10,7 @@ const MIN_PART_S: f64 = 0.4;
 /// The speaker whose turns cover most of `[start, end]`; with none covering
 /// it, the speaker of the nearest turn (a short reply between turns belongs
 /// to someone already on the call, never to nobody).
-fn speaker_at<'a>(turns: &'a [SpeakerTurn], start: f64, end: f64) -> Option<&'a str> {
+fn speaker_at(turns: &[SpeakerTurn], start: f64, end: f64) -> Option<&str> {
     let mut best: Option<(&str, f64)> = None;
     for t in turns {
         let overlap = (t.end.min(end) - t.start.max(start)).max(0.0);
