@@ -496,7 +496,7 @@ mod tests {
         // Garbage over blocks 2..4 of the second cluster.
         let mut bad = f.clone();
         for (i, x) in bad[second + 40..second + 60].iter_mut().enumerate() {
-            *x = 0x5A ^ (i as u8 * 37);
+            *x = 0x5A ^ (i as u8).wrapping_mul(37);
         }
         let r = repair(&mut Cursor::new(&bad), bad.len() as u64).unwrap();
         assert!(r.damaged);
