@@ -137,6 +137,6 @@ fn names_variants_and_absent_models_are_reported() {
     assert!(matches!(err, ModelError::NotGgml { .. }), "{err}");
 
     let listed = store.list();
-    assert_eq!(listed.len(), 8); // 7 ggml files and the minilm directory
+    assert_eq!(listed.len(), 9); // 7 ggml files, the minilm and the speakers directories
     assert!(listed.iter().all(|m| !m.present));
 }

@@ -171,7 +171,7 @@ fn thanked(s: &Sentence, names: &[String]) -> Option<String> {
         t.first().map(|x| x.lower.as_str()),
         t.get(1).map(|x| x.lower.as_str()),
     ) {
-        (Some("thanks" | "cheers" | "ta"), _) => 1,
+        (Some("thanks" | "ta"), _) => 1,
         (Some("thank"), Some("you")) => 2,
         _ => return None,
     };
