@@ -70,6 +70,15 @@ const EMBED_CACHE: &str = "target/eval-embeddings.json";
 const AUDIO_EXT: &[&str] = &["flac", "wav", "mp3", "ogg", "opus", "m4a", "webm"];
 
 /// Transcribes `rendered/<id>.<ext>` of every scenario into `out` unless present.
+/// Whether the transcript at `path` says its transcription stopped before
+/// the end of the audio (or cannot be read: then it is not reused either).
+fn stopped_early(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_none_or(|v| v["summary"]["stopped_early"].as_bool().unwrap_or(false))
+}
+
 fn transcribe_scenarios(
     dirs: &[PathBuf],
     out: &Path,
@@ -97,7 +106,7 @@ fn transcribe_scenarios(
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let target = out.join(format!("{stem}.json"));
-            if target.is_file() {
+            if target.is_file() && !stopped_early(&target) {
                 continue;
             }
             let start = std::fs::read_to_string(rendered.join(format!("{stem}.ref.json")))
@@ -118,6 +127,14 @@ fn transcribe_scenarios(
                 vec![CallTrack::whole(&a)]
             };
             let written = transcribe_call_into(&audio, &stem, false, out, engine, start, true)?;
+            if stopped_early(&written) {
+                // Interrupted: a partial transcript must not be reused as if whole.
+                let _ = std::fs::remove_file(&written);
+                anyhow::bail!(
+                    "{}: transcription was interrupted; nothing kept for it (run the eval again)",
+                    a.display()
+                );
+            }
             std::fs::rename(&written, &target)
                 .with_context(|| format!("{}: cannot write", target.display()))?;
         }
