@@ -193,6 +193,8 @@ fn sigkill_never_leaves_a_half_written_json_and_streams_keep_whole_lines() {
         "1",
         "--threads",
         "1",
+        "--speakers",
+        "off",
         "-f",
         "json",
         "-o",
@@ -202,6 +204,8 @@ fn sigkill_never_leaves_a_half_written_json_and_streams_keep_whole_lines() {
     let code = signal_after(&args, "-KILL", std::time::Duration::from_millis(1500));
     assert_eq!(code, None);
     assert_eq!(std::fs::read_to_string(&prior).unwrap(), PRIOR);
+    // Without diarization, so that utterances stream out before the kill
+    // (a diarized stream holds them for the speaker turns until the end).
     let jsonl = d.path().join("t.jsonl");
     let args = [
         "-q",
@@ -209,6 +213,8 @@ fn sigkill_never_leaves_a_half_written_json_and_streams_keep_whole_lines() {
         "1",
         "--threads",
         "1",
+        "--speakers",
+        "off",
         "-f",
         "jsonl",
         "-o",
