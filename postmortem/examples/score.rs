@@ -30,6 +30,7 @@ fn main() {
                 scenario: case.id.clone(),
                 source: "reference".into(),
                 score: case.score(&build_record(&call, &Options::default())),
+                record: None,
             }),
             Err(e) => eprintln!("score: {e}"),
         }

@@ -34,6 +34,7 @@ fn corpus_figures_are_printed() {
                 &c.reference_call().unwrap(),
                 &Options::default(),
             )),
+            record: None,
         })
         .collect();
     print!("{}", eval::table(&rows));

@@ -50,6 +50,11 @@ pub struct EvalPostmortemArgs {
     /// `target/eval-transcripts-mixed`).
     #[arg(long, requires = "from_audio")]
     pub mixed: bool,
+    /// Write every scored record into this directory as
+    /// `<scenario>.<source>.json` (to read item by item, or to score again
+    /// with `score_record.py`).
+    #[arg(long, value_name = "DIR")]
+    pub records_out: Option<PathBuf>,
     /// Engine options for --from-audio.
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -143,6 +148,26 @@ fn transcribe_scenarios(
 }
 
 /// Runs `hotwash eval postmortem`.
+/// Writes every scored record as `DIR/<scenario>.<source>.json`, so the same
+/// record can be scored by `score_record.py` or read item by item.
+fn write_records(dir: &Path, rows: &[eval::Row]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "cannot create {}: choose another --records-out",
+            dir.display()
+        )
+    })?;
+    for row in rows {
+        if let Some(record) = &row.record {
+            let path = dir.join(format!("{}.{}.json", row.scenario, row.source));
+            let text = serde_json::to_string_pretty(record)?;
+            hotwash_postmortem::fsutil::write_atomic(&path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: EvalPostmortemArgs) -> Result<()> {
     let transcripts = if args.from_audio {
         let dir = args.transcripts.clone().unwrap_or_else(|| {
@@ -202,9 +227,13 @@ pub fn run(args: EvalPostmortemArgs) -> Result<()> {
                     scenario: case.id.clone(),
                     source: "engine".into(),
                     score: case.score(&record),
+                    record: Some(Box::new(record)),
                 });
             }
         }
+    }
+    if let Some(dir) = &args.records_out {
+        write_records(dir, &rows)?;
     }
     if let Some(c) = &cache {
         if let Err(e) = c.save() {

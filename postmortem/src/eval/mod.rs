@@ -183,6 +183,10 @@ pub struct Row {
     pub source: String,
     /// The figures.
     pub score: CallScore,
+    /// The record that was scored, kept so it can be written out and
+    /// scored again by another tool (`score_record.py`).
+    #[serde(skip)]
+    pub record: Option<Box<IncidentRecord>>,
 }
 
 fn f2(v: f64) -> String {
@@ -288,6 +292,7 @@ pub fn reference_rows(cases: &[Case], source: &str, opts: &crate::Options) -> Re
                 scenario: c.id.clone(),
                 source: source.to_string(),
                 score: c.score(&record),
+                record: Some(Box::new(record)),
             })
         })
         .collect()
@@ -322,6 +327,7 @@ pub fn cross_validate(
             scenario: c.id.clone(),
             source: "cross-validated".into(),
             score: c.score(&record),
+            record: Some(Box::new(record)),
         });
     }
     Ok(rows)

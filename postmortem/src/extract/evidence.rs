@@ -543,6 +543,29 @@ pub fn find(s: &Sentence, next: Option<&Sentence>) -> Vec<Found> {
     out
 }
 
+/// [`find`], and the evidence named in passing (see [`super::mentions`]):
+/// what the call's evidence list holds. The other extractors ask
+/// [`find`] alone, for ids and keys.
+pub fn find_all(s: &Sentence, next: Option<&Sentence>) -> Vec<Found> {
+    use super::mentions;
+    let mut out = find(s, next);
+    let t = &s.toks;
+    mentions::alert(t, &mut out);
+    mentions::board(t, &mut out);
+    if !out.iter().any(|f| f.kind == EvidenceKind::LogQuery) {
+        mentions::log_read(s, &mut out);
+    }
+    mentions::spoken_dots(t, &mut out);
+    if !out.iter().any(|f| f.kind == EvidenceKind::Config) {
+        mentions::knob(t, &mut out);
+        mentions::named_config(t, &mut out);
+    }
+    if !out.iter().any(|f| f.kind == EvidenceKind::StatusPage) {
+        mentions::status_post(s, &mut out);
+    }
+    out
+}
+
 fn key(kind: EvidenceKind, value: &str) -> String {
     let v: String = value
         .to_ascii_lowercase()
@@ -558,7 +581,7 @@ pub fn extract(ctx: &Ctx) -> Vec<Evidence> {
     let mut seen = std::collections::HashSet::new();
     for (i, s) in ctx.sents.iter().enumerate() {
         let next = ctx.sents.get(i + 1).filter(|n| n.utt == s.utt);
-        for f in find(s, next) {
+        for f in find_all(s, next) {
             // A second, unnamed mention of a dashboard refers to one already noted.
             if f.kind == EvidenceKind::Dashboard
                 && f.value.starts_with("dashboard")

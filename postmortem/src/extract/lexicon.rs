@@ -272,6 +272,7 @@ mod tests {
         ("execution.rs", include_str!("execution.rs")),
         ("hypotheses.rs", include_str!("hypotheses.rs")),
         ("impact.rs", include_str!("impact.rs")),
+        ("mentions.rs", include_str!("mentions.rs")),
         ("meta.rs", include_str!("meta.rs")),
         ("mitigations.rs", include_str!("mitigations.rs")),
         ("mod.rs", include_str!("mod.rs")),

@@ -18,6 +18,7 @@ pub mod execution;
 pub mod hypotheses;
 pub mod impact;
 pub mod lexicon;
+pub mod mentions;
 pub mod meta;
 pub mod mitigations;
 pub mod naming;
