@@ -550,7 +550,7 @@ pub fn find_all(s: &Sentence, next: Option<&Sentence>) -> Vec<Found> {
     use super::mentions;
     let mut out = find(s, next);
     let t = &s.toks;
-    mentions::alert(t, &mut out);
+    mentions::alert(s, &mut out);
     mentions::board(t, &mut out);
     if !out.iter().any(|f| f.kind == EvidenceKind::LogQuery) {
         mentions::log_read(s, &mut out);
@@ -558,7 +558,9 @@ pub fn find_all(s: &Sentence, next: Option<&Sentence>) -> Vec<Found> {
     mentions::spoken_dots(t, &mut out);
     if !out.iter().any(|f| f.kind == EvidenceKind::Config) {
         mentions::knob(t, &mut out);
-        mentions::named_config(t, &mut out);
+        if !out.iter().any(|f| f.kind == EvidenceKind::Config) {
+            mentions::named_config(t, &mut out);
+        }
     }
     if !out.iter().any(|f| f.kind == EvidenceKind::StatusPage) {
         mentions::status_post(s, &mut out);
@@ -567,6 +569,14 @@ pub fn find_all(s: &Sentence, next: Option<&Sentence>) -> Vec<Found> {
 }
 
 fn key(kind: EvidenceKind, value: &str) -> String {
+    // A setting named again with other words before it ("the pool size",
+    // "the worker pool size") is the one already noted.
+    let value = if kind == EvidenceKind::Config && !value.contains('.') {
+        let words: Vec<&str> = value.split_whitespace().collect();
+        words[words.len().saturating_sub(2)..].join(" ")
+    } else {
+        value.to_string()
+    };
     let v: String = value
         .to_ascii_lowercase()
         .chars()

@@ -63,7 +63,8 @@ fn name_after(toks: &[Token], i: usize, max: usize) -> (usize, usize) {
 /// Alerts and pages: "the disk usage alert fired", "I got paged for the
 /// queue age", "the error tracker lit up". An alert that stayed quiet is
 /// evidence too ("the lag alarm never fired").
-pub fn alert(toks: &[Token], out: &mut Vec<Found>) {
+pub fn alert(s: &Sentence, out: &mut Vec<Found>) {
+    let toks = &s.toks;
     let mut named = false;
     for i in 0..toks.len() {
         let l = low(toks, i);
@@ -99,7 +100,7 @@ pub fn alert(toks: &[Token], out: &mut Vec<Found>) {
             said: span(toks, a, said_to),
         });
     }
-    if named {
+    if named || s.question {
         return;
     }
     for i in 0..toks.len() {
@@ -142,6 +143,14 @@ pub fn board(toks: &[Token], out: &mut Vec<Found>) {
             continue;
         }
         if lexicon::list("evidence.not_board_before").has(low(toks, i.wrapping_sub(1))) {
+            continue;
+        }
+        // "x dash auth dash session" spells a hyphen, not a dashboard.
+        if l == "dash"
+            && toks.get(i + 1).is_some_and(|t| {
+                t.is_word() && !lexicon::list("evidence.log_read").has(&t.lower) && t.lower != "is"
+            })
+        {
             continue;
         }
         let a = name_before(toks, i, 4);
@@ -221,12 +230,16 @@ pub fn knob(toks: &[Token], out: &mut Vec<Found>) {
         let turned =
             (i.saturating_sub(4)..i).any(|k| lexicon::list("evidence.knob_turn").has(low(toks, k)));
         if number_near || turned {
-            let a = name_before(toks, i, 2);
+            let mut a = name_before(toks, i, 2);
+            while a < i && toks[a].num_ref().is_some() {
+                a += 1;
+            }
             out.push(Found {
                 kind: EvidenceKind::Config,
                 value: span(toks, a, end).to_lowercase(),
                 said: span(toks, a, (end + 5).min(toks.len())),
             });
+            return;
         }
         i = end;
     }
@@ -261,7 +274,11 @@ pub fn named_config(toks: &[Token], out: &mut Vec<Found>) {
 pub fn spoken_dots(toks: &[Token], out: &mut Vec<Found>) {
     let mut i = 0;
     while i + 2 < toks.len() {
-        if low(toks, i + 1) != "dot" || !toks[i].is_word() || !toks[i + 2].is_word() {
+        if low(toks, i + 1) != "dot"
+            || !toks[i].is_word()
+            || !toks[i + 2].is_word()
+            || lexicon::list("evidence.dashboard_name_stop").has(low(toks, i))
+        {
             i += 1;
             continue;
         }
@@ -276,7 +293,7 @@ pub fn spoken_dots(toks: &[Token], out: &mut Vec<Found>) {
                 && low(toks, k) != "dot"
                 && seg.len() < 3
                 && !lexicon::list("evidence.dashboard_name_stop").has(low(toks, k))
-                && !lexicon::list("evidence.name_stop").has(low(toks, k))
+                && !lexicon::list("evidence.config_word").has(low(toks, k))
             {
                 seg.push(toks[k].lower.clone());
                 k += 1;
@@ -392,22 +409,22 @@ mod tests {
     fn alerts_however_they_came() {
         use EvidenceKind::Alert;
         assert_eq!(
-            run(
+            run_s(
                 alert,
                 "The checkout latency alarm went off just before nine."
             ),
             vec![(Alert, "checkout latency alarm".into())]
         );
         assert_eq!(
-            run(alert, "We got an alert for replication lag at two."),
+            run_s(alert, "We got an alert for replication lag at two."),
             vec![(Alert, "replication lag alert".into())]
         );
         assert_eq!(
-            run(alert, "I was paged for the ingest backlog around midnight."),
+            run_s(alert, "I was paged for the ingest backlog around midnight."),
             vec![(Alert, "page for ingest backlog".into())]
         );
-        assert!(run(alert, "I'll alert the account managers.").is_empty());
-        assert!(run(alert, "We need to add an alert on certificate expiry.").is_empty());
+        assert!(run_s(alert, "I'll alert the account managers.").is_empty());
+        assert!(run_s(alert, "We need to add an alert on certificate expiry.").is_empty());
     }
 
     #[test]
@@ -435,6 +452,10 @@ mod tests {
         assert_eq!(
             run(knob, "Drop the batch size to fifty and watch it."),
             vec![(Config, "batch size".into())]
+        );
+        assert_eq!(
+            run(knob, "A 5 second timeout and then 3 retries."),
+            vec![(Config, "second timeout".into())]
         );
         assert_eq!(
             run(knob, "The connection timeout is 30 seconds on the client."),
@@ -465,6 +486,13 @@ mod tests {
             vec![(Url, "auth.acme.com/keys".into())]
         );
         assert!(run(spoken_dots, "It's zero dot five percent.").is_empty());
+        assert_eq!(
+            run(
+                spoken_dots,
+                "It's under ops dot metrics dot enable dot export."
+            ),
+            vec![(Config, "ops.metrics.enable.export".into())]
+        );
     }
 
     #[test]
