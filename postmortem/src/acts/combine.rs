@@ -360,7 +360,13 @@ pub fn apply(
 
     // Mitigations, each with the result said after it.
     let mut mitigations = std::mem::take(&mut record.mitigations);
-    let held = gate(
+    // An attempt reported in the first person and the past ("I restarted
+    // it at ten") is kept whatever the labeller says: the head learned
+    // attempts as they happen and scores these low.
+    let (reported, mut mitigations): (Vec<Mitigation>, Vec<Mitigation>) = mitigations
+        .drain(..)
+        .partition(|m| m.why.as_deref() == Some(crate::extract::mitigations::REPORTED));
+    let mut held = gate(
         &mut mitigations,
         record,
         scores,
@@ -371,6 +377,18 @@ pub fn apply(
             (m.why, m.confidence) = mark_rule(p);
         },
     );
+    for mut m in reported {
+        let i = index_of(record, &m.sources);
+        let p = score_at(scores, i, Act::Mitigation);
+        m.why = Some(format!(
+            "{} + {}",
+            crate::extract::mitigations::REPORTED,
+            why(labeller, p)
+        ));
+        m.confidence = Some(p.max(0.5));
+        held.extend(i);
+        mitigations.push(m);
+    }
     for i in 0..n {
         let p = scores[i].get(Act::Mitigation);
         // A request and its acceptance, or a plan and "doing it now", are

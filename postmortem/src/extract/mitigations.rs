@@ -37,6 +37,9 @@ fn lead_sentence(ctx: &Ctx, u: usize) -> Option<usize> {
     }
 }
 
+/// What an attempt reported after the fact says produced it.
+pub const REPORTED: &str = "rule: reported attempt";
+
 /// A mitigation with the sentence indexes it was read from.
 #[derive(Debug, Clone)]
 pub struct Found {
@@ -165,9 +168,100 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
             decision_sent: None,
         });
     }
+    // 3. Attempts reported after the fact: "I restarted the broker at five
+    //    past, it fell over again", "we'd already scaled it out to twelve".
+    for (i, s) in ctx.sents.iter().enumerate() {
+        if used_sents.contains(&i) || !reported_attempt(s) {
+            continue;
+        }
+        let dup = out.iter().any(|m| {
+            cues::overlap(&m.mitigation.what.to_ascii_lowercase(), &s.norm) > 1
+                || (m.mitigation.offset_s - s.offset_s).abs() < 30.0
+        });
+        if dup {
+            continue;
+        }
+        // Its outcome is usually said in the same breath.
+        let verdict = ctx
+            .sentences_of_turn(ctx.turn[s.utt])
+            .filter(|&j| j >= i)
+            .take(4)
+            .find_map(|j| {
+                let n = &ctx.sents[j].norm;
+                if has(&cues::NEGATIVE, n) {
+                    Some((false, j))
+                } else if has(&cues::POSITIVE, n) && !ctx.sents[j].question {
+                    Some((true, j))
+                } else {
+                    None
+                }
+            });
+        let mut sources = vec![ctx.source(s)];
+        if let Some((_, j)) = verdict {
+            let src = ctx.source(&ctx.sents[j]);
+            if !sources.contains(&src) {
+                sources.push(src);
+            }
+        }
+        out.push(Found {
+            mitigation: Mitigation {
+                why: Some(REPORTED.into()),
+                confidence: None,
+                offset_s: s.offset_s,
+                time_utc: ctx.utc(s.offset_s),
+                what: what_of(&s.text),
+                who: ctx.who(s),
+                worked: verdict.map(|(w, _)| w),
+                result: verdict.map(|(_, j)| ctx.sents[j].text.clone()),
+                result_offset_s: verdict.map(|(_, j)| ctx.sents[j].offset_s),
+                sources,
+            },
+            sent: i,
+            result_sent: verdict.map(|(_, j)| j),
+            decision_sent: None,
+        });
+    }
     out.sort_by(|a, b| a.mitigation.offset_s.total_cmp(&b.mitigation.offset_s));
     outcomes(ctx, &mut out);
     out
+}
+
+/// Whether a sentence reports, in the first person and the past, a change
+/// made to the running system: "I restarted the two workers at ten",
+/// "At half past we scaled it out", "I did bounce the proxy". Not a
+/// question, a wish or a condition ("if we restarted…").
+fn reported_attempt(s: &Sentence) -> bool {
+    if s.question || !has(&cues::MITIGATION_VERB, &s.norm) || has(&cues::PROPOSAL, &s.norm) {
+        return false;
+    }
+    let words: Vec<&str> = s
+        .toks
+        .iter()
+        .filter(|t| !t.is_punct())
+        .map(|t| t.lower.as_str())
+        .collect();
+    let fillers = lexicon::list("mitigations.report_filler");
+    for (k, w) in words.iter().enumerate().take(8) {
+        if !matches!(*w, "i" | "we" | "i'd" | "we'd" | "i've" | "we've") {
+            continue;
+        }
+        if k > 0 && lexicon::list("mitigations.report_condition").has(words[k - 1]) {
+            return false;
+        }
+        let mut j = k + 1;
+        while j < words.len() && fillers.has(words[j]) {
+            j += 1;
+        }
+        let Some(v) = words.get(j) else { return false };
+        let did = *v == "did"
+            && words
+                .get(j + 1)
+                .is_some_and(|n| !n.ends_with("n't") && *n != "not");
+        if did || (v.ends_with("ed") && v.len() > 4) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Reads each attempt's outcome from what was said after it.
@@ -288,6 +382,49 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
                 }
                 m.result_sent = Some(j);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{normalise, tokenize};
+
+    fn sent(text: &str) -> Sentence {
+        let toks = tokenize(text);
+        Sentence {
+            utt: 0,
+            pos: 0,
+            norm: normalise(&toks),
+            question: text.ends_with('?'),
+            text: text.into(),
+            toks,
+            offset_s: 0.0,
+        }
+    }
+
+    #[test]
+    fn attempts_reported_after_the_fact() {
+        for yes in [
+            "I restarted the two ingest workers at ten past.",
+            "At half past eleven we scaled it out to nine nodes.",
+            "Before I joined, I did bounce the proxy on the west side.",
+            "So first I rolled the scheduler back, around midnight.",
+            "We'd already drained the bad zone by then.",
+            "I should say, I did restart one of the replicas.",
+        ] {
+            assert!(reported_attempt(&sent(yes)), "{yes}");
+        }
+        for no in [
+            "If we restarted it, we would lose the queue.",
+            "Should we restart the workers?",
+            "I think we should roll back the scheduler.",
+            "We didn't restart anything yet.",
+            "I looked at the graphs and nothing moved.",
+            "The workers restarted on their own at ten.",
+        ] {
+            assert!(!reported_attempt(&sent(no)), "{no}");
         }
     }
 }
