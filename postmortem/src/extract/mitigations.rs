@@ -231,7 +231,11 @@ pub fn extract(ctx: &Ctx, decisions: &[decisions::Found], recovered_at: Option<f
 /// "At half past we scaled it out", "I did bounce the proxy". Not a
 /// question, a wish or a condition ("if we restarted…").
 fn reported_attempt(s: &Sentence) -> bool {
-    if s.question || !has(&cues::MITIGATION_VERB, &s.norm) || has(&cues::PROPOSAL, &s.norm) {
+    if s.question
+        || !has(&cues::MITIGATION_VERB, &s.norm)
+        || has(&cues::PROPOSAL, &s.norm)
+        || lexicon::list("mitigations.report_long_ago").any_in(&s.norm)
+    {
         return false;
     }
     let words: Vec<&str> = s
@@ -423,6 +427,7 @@ mod tests {
             "We didn't restart anything yet.",
             "I looked at the graphs and nothing moved.",
             "The workers restarted on their own at ten.",
+            "When we bounced the fleet last spring, it took an hour.",
         ] {
             assert!(!reported_attempt(&sent(no)), "{no}");
         }
