@@ -553,7 +553,10 @@ pub fn apply(
             .get(Act::Trigger)
             .total_cmp(&scores[b].get(Act::Trigger))
     });
-    if let Some(i) = best.filter(|&i| scores[i].get(Act::Trigger) >= th.trigger) {
+    if let Some(i) = best
+        .filter(|&i| scores[i].get(Act::Trigger) >= th.trigger)
+        .filter(|_| record.rca.trigger.is_none())
+    {
         let u = &record.utterances[i];
         record.rca.trigger = Some(Finding {
             text: u.text.clone(),

@@ -29,6 +29,84 @@ fn finding(ctx: &Ctx, s: &Sentence) -> Finding {
     }
 }
 
+static UNDO: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%rca.undo%)\b"));
+static ANNOUNCE: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%rca.change_announce%|%rca.change_verb%)\b"));
+
+/// The identifiers of changes a sentence names: deploys, releases, pull
+/// requests, commits, tickets and config keys, lowercased.
+fn change_ids(s: &Sentence) -> Vec<String> {
+    evidence::find(s, None)
+        .into_iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                EvidenceKind::Deploy
+                    | EvidenceKind::Release
+                    | EvidenceKind::PullRequest
+                    | EvidenceKind::Commit
+                    | EvidenceKind::Ticket
+                    | EvidenceKind::Config
+            )
+        })
+        .map(|f| f.value.to_lowercase())
+        .collect()
+}
+
+/// The trigger is where the change that started it all was first said,
+/// not where someone later named it the cause: the change a cause
+/// statement names, or the one whose rollback or revert worked, traced
+/// back to its first mention ("we shipped 4.2 at nine" long before "4.2
+/// is the cause"). Failing both, the first change announced with its id
+/// ("we pushed CHG 1188 at six"), when no cause statement was heard.
+fn first_mention_of_culprit(
+    ctx: &Ctx,
+    stated: Option<&Finding>,
+    mitigations: &[Mitigation],
+) -> Option<Finding> {
+    let of_sources = |sources: &[String]| -> Vec<usize> {
+        (0..ctx.sents.len())
+            .filter(|&i| sources.contains(&ctx.source(&ctx.sents[i])))
+            .collect()
+    };
+    let mut culprit: Vec<String> = Vec::new();
+    let mut latest = f64::INFINITY;
+    if let Some(t) = stated {
+        for i in of_sources(&t.sources) {
+            culprit.extend(change_ids(&ctx.sents[i]));
+        }
+        latest = t.offset_s;
+    }
+    for m in mitigations.iter().filter(|m| m.worked == Some(true)) {
+        if !UNDO.is_match(&m.what.to_lowercase()) {
+            continue;
+        }
+        for i in of_sources(&m.sources) {
+            let ids = change_ids(&ctx.sents[i]);
+            if !ids.is_empty() {
+                latest = latest.min(m.offset_s);
+            }
+            culprit.extend(ids);
+        }
+    }
+    if !culprit.is_empty() {
+        return ctx
+            .sents
+            .iter()
+            .filter(|s| !s.question && s.offset_s < latest)
+            .find(|s| change_ids(s).iter().any(|id| culprit.contains(id)))
+            .map(|s| finding(ctx, s));
+    }
+    if stated.is_some() {
+        return None;
+    }
+    ctx.sents
+        .iter()
+        .filter(|s| !s.question && ANNOUNCE.is_match(&s.norm))
+        .find(|s| !change_ids(s).is_empty())
+        .map(|s| finding(ctx, s))
+}
+
 /// Builds the RCA from the sentences and what the other extractors found.
 pub fn extract(
     ctx: &Ctx,
@@ -76,6 +154,8 @@ pub fn extract(
                 })
                 .map(|s| finding(ctx, s))
         });
+
+    let trigger = first_mention_of_culprit(ctx, trigger.as_ref(), mitigations).or(trigger);
 
     let mut contributing_factors: Vec<Finding> = Vec::new();
     for s in ctx.sents.iter().filter(usable) {
