@@ -20,6 +20,30 @@ static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A choice closed in a few words: "forty it is", "then option two",
+/// "it stays a sev two", "let's hold off on the rollback".
+static SETTLED: LazyLock<Regex> = LazyLock::new(|| {
+    lexicon::regex(
+        r"(^|, )(?P<what>[\w']+( [\w']+)?) it is ?[.!]?$|^(okay |ok |fine |right |great )?(, )?(post|send|ship|publish) it ?[.!]?$|\b(%decisions.settled%)\b",
+    )
+});
+
+/// What the commander says that settles a course ("we keep the bridge
+/// open", "I'd leave them cordoned until the run is done").
+static COMMANDER_SETTLES: LazyLock<Regex> =
+    LazyLock::new(|| lexicon::regex(r"\b(%decisions.commander_settles%)\b"));
+
+/// Whether a sentence closes a choice (see [`SETTLED`]); "here it is" and
+/// "that's what it is" close nothing.
+fn settles(norm: &str) -> bool {
+    SETTLED.captures(norm).is_some_and(|c| {
+        c.name("what").is_none_or(|w| {
+            !lexicon::list("decisions.not_settled_before")
+                .has(w.as_str().split(' ').next().unwrap_or(""))
+        })
+    })
+}
+
 static CHOICE: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"\b(%decisions.choice%)\b"));
 
 static APPROVAL: LazyLock<Regex> = LazyLock::new(|| lexicon::regex(r"^(%decisions.approval%)\b"));
@@ -317,7 +341,11 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
             if s.question && !s.norm.contains("can you") {
                 continue;
             }
-            if has(&EXPLICIT, &s.norm) || bare_decision_word(&s.norm) {
+            if has(&EXPLICIT, &s.norm)
+                || bare_decision_word(&s.norm)
+                || settles(&s.norm)
+                || (may_command && has(&COMMANDER_SETTLES, &s.norm))
+            {
                 chosen = Some((i, true));
                 break;
             }
@@ -457,4 +485,44 @@ pub fn extract(ctx: &Ctx, recovered_at: Option<f64>) -> Vec<Found> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{normalise, tokenize};
+
+    fn norm(text: &str) -> String {
+        normalise(&tokenize(text))
+    }
+
+    #[test]
+    fn choices_closed_in_a_few_words() {
+        for yes in [
+            "Okay, thirty it is.",
+            "Read replica it is.",
+            "Okay, then option two, the read replica.",
+            "It stays a sev two until the batch is through.",
+            "Let's hold off on the failover for now.",
+            "Fine, post it.",
+        ] {
+            assert!(settles(&norm(yes)), "{yes}: {}", norm(yes));
+        }
+        for no in [
+            "Here it is.",
+            "That's what it is.",
+            "I don't know where it is.",
+            "Post it in the channel when you have the graph.",
+        ] {
+            assert!(!settles(&norm(no)), "{no}: {}", norm(no));
+        }
+        assert!(has(
+            &COMMANDER_SETTLES,
+            &norm("We keep the bridge open for another twenty minutes.")
+        ));
+        assert!(!has(
+            &COMMANDER_SETTLES,
+            &norm("Keep an eye on the queue, please.")
+        ));
+    }
 }
