@@ -123,7 +123,7 @@ pub fn alert(s: &Sentence, out: &mut Vec<Found>) {
             });
             return;
         }
-        if lexicon::list("evidence.alert_source").has(l) {
+        if lexicon::list("evidence.alert_source").has(l.trim_end_matches("'s")) {
             out.push(Found {
                 kind: EvidenceKind::Alert,
                 value: toks[i].text.trim_end_matches("'s").to_string(),
