@@ -26,6 +26,28 @@ pub struct Sentence {
     pub offset_s: f64,
 }
 
+impl Sentence {
+    /// Sentence `pos` of utterance `utt`, tokenised and normalised.
+    pub fn new(utt: usize, pos: usize, text: String, offset_s: f64) -> Self {
+        let toks = tokenize(&text);
+        Sentence {
+            utt,
+            pos,
+            norm: normalise(&toks),
+            question: text.trim_end().ends_with('?'),
+            text,
+            toks,
+            offset_s,
+        }
+    }
+}
+
+/// A lone sentence for the extractors' unit tests.
+#[cfg(test)]
+pub(crate) fn sentence(text: &str) -> Sentence {
+    Sentence::new(0, 0, text.into(), 0.0)
+}
+
 /// The call prepared for extraction.
 #[derive(Debug, Clone)]
 pub struct Ctx<'a> {
@@ -270,17 +292,8 @@ pub fn sentences(call: &Call) -> Vec<Sentence> {
     let mut out = Vec::new();
     for (ui, u) in call.utterances.iter().enumerate() {
         for (pos, (start, text)) in split_sentences(&u.text).into_iter().enumerate() {
-            let toks = tokenize(&text);
-            let norm = normalise(&toks);
-            out.push(Sentence {
-                utt: ui,
-                pos,
-                question: text.trim_end().ends_with('?'),
-                offset_s: sentence_time(u, start),
-                text,
-                toks,
-                norm,
-            });
+            let offset_s = sentence_time(u, start);
+            out.push(Sentence::new(ui, pos, text, offset_s));
         }
     }
     out

@@ -21,15 +21,15 @@ static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A choice closed in a few words: "forty it is", "then option two",
-/// "it stays a sev two", "let's hold off on the rollback".
+/// "that stays at sev three", "we'll hold off on the failover".
 static SETTLED: LazyLock<Regex> = LazyLock::new(|| {
     lexicon::regex(
         r"(^|, )(?P<what>[\w']+( [\w']+)?) it is ?[.!]?$|^(okay |ok |fine |right |great )?(, )?(post|send|ship|publish) it ?[.!]?$|\b(%decisions.settled%)\b",
     )
 });
 
-/// What the commander says that settles a course ("we keep the bridge
-/// open", "I'd leave them cordoned until the run is done").
+/// What the commander says that settles a course ("we keep this channel
+/// going", "I'd leave those nodes drained till the job finishes").
 static COMMANDER_SETTLES: LazyLock<Regex> =
     LazyLock::new(|| lexicon::regex(r"\b(%decisions.commander_settles%)\b"));
 
@@ -502,8 +502,8 @@ mod tests {
             "Okay, thirty it is.",
             "Read replica it is.",
             "Okay, then option two, the read replica.",
-            "It stays a sev two until the batch is through.",
-            "Let's hold off on the failover for now.",
+            "That stays at sev three until the batch is through.",
+            "We'll hold off, no failover for now.",
             "Fine, post it.",
         ] {
             assert!(settles(&norm(yes)), "{yes}: {}", norm(yes));
@@ -518,7 +518,7 @@ mod tests {
         }
         assert!(has(
             &COMMANDER_SETTLES,
-            &norm("We keep the bridge open for another twenty minutes.")
+            &norm("We keep this channel going another twenty minutes.")
         ));
         assert!(!has(
             &COMMANDER_SETTLES,

@@ -19,8 +19,9 @@ pub struct Found {
     pub said: String,
 }
 
-fn span(toks: &[Token], a: usize, b: usize) -> String {
-    toks[a..b.min(toks.len())]
+/// The words of tokens `a..b` as said, clamped to the sentence.
+pub(super) fn span(toks: &[Token], a: usize, b: usize) -> String {
+    toks[a.min(toks.len())..b.min(toks.len())]
         .iter()
         .map(|t| t.text.as_str())
         .collect::<Vec<_>>()
@@ -29,7 +30,8 @@ fn span(toks: &[Token], a: usize, b: usize) -> String {
         .replace(" .", ".")
 }
 
-fn low(toks: &[Token], i: usize) -> &str {
+/// Token `i` lowercased, or "" past either end.
+pub(super) fn low(toks: &[Token], i: usize) -> &str {
     toks.get(i).map(|t| t.lower.as_str()).unwrap_or("")
 }
 
@@ -617,23 +619,10 @@ pub fn extract(ctx: &Ctx) -> Vec<Evidence> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{normalise, tokenize};
-
-    fn sent(text: &str) -> Sentence {
-        let toks = tokenize(text);
-        Sentence {
-            utt: 0,
-            pos: 0,
-            norm: normalise(&toks),
-            text: text.into(),
-            toks,
-            question: false,
-            offset_s: 0.0,
-        }
-    }
+    use crate::extract::context::sentence;
 
     fn vals(text: &str) -> Vec<(EvidenceKind, String)> {
-        find(&sent(text), None)
+        find(&sentence(text), None)
             .into_iter()
             .map(|f| (f.kind, f.value))
             .collect()

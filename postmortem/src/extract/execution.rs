@@ -69,36 +69,29 @@ fn gerund_subject(words: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{normalise, tokenize};
-
-    fn sent(text: &str) -> Sentence {
-        let toks = tokenize(text);
-        Sentence {
-            utt: 0,
-            pos: 0,
-            norm: normalise(&toks),
-            question: text.ends_with('?'),
-            text: text.into(),
-            toks,
-            offset_s: 0.0,
-        }
-    }
+    use crate::extract::context::sentence;
 
     #[test]
     fn executions() {
-        assert!(is_execution(&sent("Rolling back now.")));
-        assert!(is_execution(&sent("Starting the failover now.")));
-        assert!(is_execution(&sent("Pushing it.")));
-        assert!(is_execution(&sent("Okay, restarting the workers.")));
-        assert!(is_execution(&sent("On it.")));
-        assert!(is_execution(&sent("I'm draining the node now.")));
-        assert!(!is_execution(&sent("Right, Nadia has her slides up now.")));
-        assert!(!is_execution(&sent("Nothing changed.")));
-        assert!(!is_execution(&sent("Rolling back the binary didn't help.")));
-        assert!(!is_execution(&sent("Still waiting on the dashboard.")));
-        assert!(!is_execution(&sent("Rolling back is great either.")));
-        assert!(!is_execution(&sent("Restarting it would take an hour.")));
-        assert!(is_execution(&sent(
+        assert!(is_execution(&sentence("Rolling back now.")));
+        assert!(is_execution(&sentence("Starting the failover now.")));
+        assert!(is_execution(&sentence("Pushing it.")));
+        assert!(is_execution(&sentence("Okay, restarting the workers.")));
+        assert!(is_execution(&sentence("On it.")));
+        assert!(is_execution(&sentence("I'm draining the node now.")));
+        assert!(!is_execution(&sentence(
+            "Right, Nadia has her slides up now."
+        )));
+        assert!(!is_execution(&sentence("Nothing changed.")));
+        assert!(!is_execution(&sentence(
+            "Rolling back the binary didn't help."
+        )));
+        assert!(!is_execution(&sentence("Still waiting on the dashboard.")));
+        assert!(!is_execution(&sentence("Rolling back is great either.")));
+        assert!(!is_execution(&sentence(
+            "Restarting it would take an hour."
+        )));
+        assert!(is_execution(&sentence(
             "Starting it now, vacuum on the ledger table,"
         )));
     }

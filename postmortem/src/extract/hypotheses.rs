@@ -134,23 +134,10 @@ fn settle(ctx: &Ctx, hyps: &mut [(Hypothesis, Vec<usize>)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{normalise, tokenize};
-
-    fn sent(text: &str) -> Sentence {
-        let toks = tokenize(text);
-        Sentence {
-            utt: 0,
-            pos: 0,
-            norm: normalise(&toks),
-            question: text.ends_with('?'),
-            text: text.into(),
-            toks,
-            offset_s: 0.0,
-        }
-    }
+    use crate::extract::context::sentence;
 
     fn hyp(text: &str) -> bool {
-        let s = sent(text);
+        let s = sentence(text);
         is_hypothesis(&s, &[&s])
     }
 
@@ -181,8 +168,8 @@ mod tests {
         assert!(!hyp("We should add a staged rollout for flags maybe."));
         assert!(!hyp("Any ideas?"));
         assert!(!hyp("I think I found it, the cron ran twice."));
-        let a = sent("I think that's us.");
-        let b = sent("Pull request sixty one oh two changed the sort order.");
+        let a = sentence("I think that's us.");
+        let b = sentence("Pull request sixty one oh two changed the sort order.");
         assert!(!is_hypothesis(&a, &[&a, &b]));
     }
 }

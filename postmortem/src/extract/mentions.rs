@@ -7,24 +7,10 @@
 //! The words are data (`evidence.toml`); the shapes are here.
 
 use super::context::Sentence;
-use super::evidence::Found;
+use super::evidence::{low, span, Found};
 use super::lexicon;
 use crate::record::EvidenceKind;
 use crate::text::Token;
-
-fn low(toks: &[Token], i: usize) -> &str {
-    toks.get(i).map(|t| t.lower.as_str()).unwrap_or("")
-}
-
-fn span(toks: &[Token], a: usize, b: usize) -> String {
-    toks[a.min(toks.len())..b.min(toks.len())]
-        .iter()
-        .map(|t| t.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(" ,", ",")
-        .replace(" .", ".")
-}
 
 /// The name read backwards from token `i` (exclusive): up to `max` words or
 /// numbers, stopping at the dashboard-name stop words. Returns its start.
@@ -145,7 +131,7 @@ pub fn board(toks: &[Token], out: &mut Vec<Found>) {
         if lexicon::list("evidence.not_board_before").has(low(toks, i.wrapping_sub(1))) {
             continue;
         }
-        // "x dash auth dash session" spells a hyphen, not a dashboard.
+        // "read dash only dash mode" spells a hyphen, not a dashboard.
         if l == "dash"
             && toks.get(i + 1).is_some_and(|t| {
                 t.is_word() && !lexicon::list("evidence.log_read").has(&t.lower) && t.lower != "is"
@@ -169,8 +155,8 @@ pub fn board(toks: &[Token], out: &mut Vec<Found>) {
     }
 }
 
-/// A log read out on the call: "the broker log has no space left", "audit
-/// log, principal equals the sync key", or a query's shape ("grouped by
+/// A log read out on the call: "the worker log shows a disk full error", "the audit
+/// log, filtered to the deploy bot token", or a query's shape ("grouped by
 /// region", "filtered on status 500").
 pub fn log_read(s: &Sentence, out: &mut Vec<Found>) {
     let toks = &s.toks;
@@ -209,7 +195,7 @@ pub fn log_read(s: &Sentence, out: &mut Vec<Found>) {
 }
 
 /// Knobs named with their value: "the pool size is twenty", "cap max
-/// replicas at forty", "parallelism four on the reindex job".
+/// replicas at forty", "parallelism four on the backfill job".
 pub fn knob(toks: &[Token], out: &mut Vec<Found>) {
     let knobs = lexicon::list("evidence.config_knob");
     let mut i = 0;
@@ -321,7 +307,7 @@ pub fn spoken_dots(toks: &[Token], out: &mut Vec<Found>) {
                 .map(|s| s.concat())
                 .collect::<Vec<_>>()
                 .join(".");
-            // "slash saml slash metadata": the path after the host.
+            // "slash health slash ready": the path after the host.
             while low(toks, j) == "slash" && toks.get(j + 1).is_some_and(Token::is_word) {
                 value.push('/');
                 value.push_str(&toks[j + 1].lower);
@@ -378,30 +364,17 @@ pub fn status_post(s: &Sentence, out: &mut Vec<Found>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{normalise, tokenize};
-
-    fn sent(text: &str) -> Sentence {
-        let toks = tokenize(text);
-        Sentence {
-            utt: 0,
-            pos: 0,
-            norm: normalise(&toks),
-            text: text.into(),
-            question: text.trim_end().ends_with('?'),
-            toks,
-            offset_s: 0.0,
-        }
-    }
+    use crate::extract::context::sentence;
 
     fn run(f: fn(&[Token], &mut Vec<Found>), text: &str) -> Vec<(EvidenceKind, String)> {
         let mut out = Vec::new();
-        f(&sent(text).toks, &mut out);
+        f(&sentence(text).toks, &mut out);
         out.into_iter().map(|f| (f.kind, f.value)).collect()
     }
 
     fn run_s(f: fn(&Sentence, &mut Vec<Found>), text: &str) -> Vec<(EvidenceKind, String)> {
         let mut out = Vec::new();
-        f(&sent(text), &mut out);
+        f(&sentence(text), &mut out);
         out.into_iter().map(|f| (f.kind, f.value)).collect()
     }
 
@@ -475,7 +448,10 @@ mod tests {
             vec![(Config, "cache.ttl_seconds".into())]
         );
         assert_eq!(
-            run(spoken_dots, "I'll update status dot acme dot io as well."),
+            run(
+                spoken_dots,
+                "Next I'll refresh status dot acme dot io as well."
+            ),
             vec![(StatusPage, "status.acme.io".into())]
         );
         assert_eq!(
@@ -489,9 +465,9 @@ mod tests {
         assert_eq!(
             run(
                 spoken_dots,
-                "It's under ops dot metrics dot enable dot export."
+                "It's under infra dot tracing dot sample dot rate."
             ),
-            vec![(Config, "ops.metrics.enable.export".into())]
+            vec![(Config, "infra.tracing.sample.rate".into())]
         );
     }
 
@@ -502,6 +478,6 @@ mod tests {
             run_s(status_post, "I've posted it to the status page."),
             vec![(StatusPage, "status page posted".into())]
         );
-        assert!(run_s(status_post, "Should we post on the status page?").is_empty());
+        assert!(run_s(status_post, "Do we want a line on the status page?").is_empty());
     }
 }

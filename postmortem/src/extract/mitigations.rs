@@ -393,20 +393,7 @@ fn outcomes(ctx: &Ctx, ms: &mut [Found]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{normalise, tokenize};
-
-    fn sent(text: &str) -> Sentence {
-        let toks = tokenize(text);
-        Sentence {
-            utt: 0,
-            pos: 0,
-            norm: normalise(&toks),
-            question: text.ends_with('?'),
-            text: text.into(),
-            toks,
-            offset_s: 0.0,
-        }
-    }
+    use crate::extract::context::sentence;
 
     #[test]
     fn attempts_reported_after_the_fact() {
@@ -416,9 +403,9 @@ mod tests {
             "Before I joined, I did bounce the proxy on the west side.",
             "So first I rolled the scheduler back, around midnight.",
             "We'd already drained the bad zone by then.",
-            "I should say, I did restart one of the replicas.",
+            "For the record, I did bounce one replica earlier.",
         ] {
-            assert!(reported_attempt(&sent(yes)), "{yes}");
+            assert!(reported_attempt(&sentence(yes)), "{yes}");
         }
         for no in [
             "If we restarted it, we would lose the queue.",
@@ -429,7 +416,7 @@ mod tests {
             "The workers restarted on their own at ten.",
             "When we bounced the fleet last spring, it took an hour.",
         ] {
-            assert!(!reported_attempt(&sent(no)), "{no}");
+            assert!(!reported_attempt(&sentence(no)), "{no}");
         }
     }
 }

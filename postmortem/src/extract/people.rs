@@ -373,20 +373,8 @@ pub fn addressed(s: &Sentence, names: &[String]) -> Option<(usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{normalise, tokenize};
-
-    fn sent(text: &str) -> Sentence {
-        let toks = tokenize(text);
-        Sentence {
-            utt: 0,
-            pos: 0,
-            norm: normalise(&toks),
-            text: text.into(),
-            toks,
-            question: false,
-            offset_s: 0.0,
-        }
-    }
+    use crate::extract::context::sentence;
+    use crate::text::tokenize;
 
     #[test]
     fn recognises_self_introductions() {
@@ -394,26 +382,26 @@ mod tests {
         let dev = vec!["Dev".to_string()];
         assert_eq!(
             self_intro(
-                &sent("Alright folks, this is Zara, I'm running this incident."),
+                &sentence("Alright folks, this is Zara, I'm running this incident."),
                 &none
             )
             .unwrap()
             .0,
             "Zara"
         );
-        assert_eq!(self_intro(&sent("Dev here."), &dev).unwrap().0, "Dev");
+        assert_eq!(self_intro(&sentence("Dev here."), &dev).unwrap().0, "Dev");
         assert_eq!(
-            self_intro(&sent("Hey, Oskar here."), &none).unwrap().0,
+            self_intro(&sentence("Hey, Oskar here."), &none).unwrap().0,
             "Oskar"
         );
         assert_eq!(
-            self_intro(&sent("Hi everyone, it's Nora."), &none)
+            self_intro(&sentence("Hi everyone, it's Nora."), &none)
                 .unwrap()
                 .0,
             "Nora"
         );
         let (n, role) = self_intro(
-            &sent("Bjorn from the storage team, only now joining."),
+            &sentence("Bjorn from the storage team, only now joining."),
             &none,
         )
         .unwrap();
@@ -421,39 +409,42 @@ mod tests {
             (n.as_str(), role.as_deref()),
             ("Bjorn", Some("storage team"))
         );
-        assert!(self_intro(&sent("Support here."), &none).is_none());
-        assert!(self_intro(&sent("Same here."), &none).is_none());
+        assert!(self_intro(&sentence("Support here."), &none).is_none());
+        assert!(self_intro(&sentence("Same here."), &none).is_none());
     }
 
     #[test]
     fn finds_addressed_people() {
         let names = vec!["Raj".to_string(), "Priya".to_string()];
         assert_eq!(
-            addressed(&sent("Raj, add replicas to the ledger service."), &names)
+            addressed(
+                &sentence("Raj, add replicas to the ledger service."),
+                &names
+            )
+            .unwrap()
+            .1,
+            "Raj"
+        );
+        assert_eq!(
+            addressed(&sentence("Okay, Priya, can you own it?"), &names)
+                .unwrap()
+                .1,
+            "Priya"
+        );
+        assert!(addressed(&sentence("Priya owns the check."), &names).is_none());
+        assert_eq!(
+            addressed(&sentence("Okay Raj roll the gateway back to 3.9.1"), &names)
                 .unwrap()
                 .1,
             "Raj"
         );
         assert_eq!(
-            addressed(&sent("Okay, Priya, can you own it?"), &names)
+            addressed(&sentence("Priya can you own the config check?"), &names)
                 .unwrap()
                 .1,
             "Priya"
         );
-        assert!(addressed(&sent("Priya owns the check."), &names).is_none());
-        assert_eq!(
-            addressed(&sent("Okay Raj roll the gateway back to 3.9.1"), &names)
-                .unwrap()
-                .1,
-            "Raj"
-        );
-        assert_eq!(
-            addressed(&sent("Priya can you own the config check?"), &names)
-                .unwrap()
-                .1,
-            "Priya"
-        );
-        assert!(addressed(&sent("Raj can send you the numbers."), &names).is_none());
+        assert!(addressed(&sentence("Raj can send you the numbers."), &names).is_none());
         assert_eq!(
             name_at(&tokenize("Priyah")[0], &["Priya".into()]),
             Some("Priya".into())
