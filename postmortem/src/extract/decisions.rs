@@ -21,7 +21,7 @@ static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A choice closed in a few words: "forty it is", "then option two",
-/// "that stays at sev three", "we'll hold off on the failover".
+/// "that stays at sev three", "we'll hold off, no failover".
 static SETTLED: LazyLock<Regex> = LazyLock::new(|| {
     lexicon::regex(
         r"(^|, )(?P<what>[\w']+( [\w']+)?) it is ?[.!]?$|^(okay |ok |fine |right |great )?(, )?(post|send|ship|publish) it ?[.!]?$|\b(%decisions.settled%)\b",

@@ -86,7 +86,7 @@ mod tests {
         assert!(!is_execution(&sentence(
             "Rolling back the binary didn't help."
         )));
-        assert!(!is_execution(&sentence("Still waiting on the dashboard.")));
+        assert!(!is_execution(&sentence("Still no sign of the dashboard.")));
         assert!(!is_execution(&sentence("Rolling back is great either.")));
         assert!(!is_execution(&sentence(
             "Restarting it would take an hour."

@@ -168,7 +168,7 @@ mod tests {
         assert!(!hyp("We should add a staged rollout for flags maybe."));
         assert!(!hyp("Any ideas?"));
         assert!(!hyp("I think I found it, the cron ran twice."));
-        let a = sentence("I think that's us.");
+        let a = sentence("I think that one was ours.");
         let b = sentence("Pull request sixty one oh two changed the sort order.");
         assert!(!is_hypothesis(&a, &[&a, &b]));
     }

@@ -478,6 +478,6 @@ mod tests {
             run_s(status_post, "I've posted it to the status page."),
             vec![(StatusPage, "status page posted".into())]
         );
-        assert!(run_s(status_post, "Do we want a line on the status page?").is_empty());
+        assert!(run_s(status_post, "Should the status page get an update?").is_empty());
     }
 }

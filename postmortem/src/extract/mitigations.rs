@@ -403,7 +403,7 @@ mod tests {
             "Before I joined, I did bounce the proxy on the west side.",
             "So first I rolled the scheduler back, around midnight.",
             "We'd already drained the bad zone by then.",
-            "For the record, I did bounce one replica earlier.",
+            "I did bounce one replica earlier, mind you.",
         ] {
             assert!(reported_attempt(&sentence(yes)), "{yes}");
         }

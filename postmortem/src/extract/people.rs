@@ -395,7 +395,7 @@ mod tests {
             "Oskar"
         );
         assert_eq!(
-            self_intro(&sentence("Hi everyone, it's Nora."), &none)
+            self_intro(&sentence("Morning all, it's Nora."), &none)
                 .unwrap()
                 .0,
             "Nora"
@@ -426,14 +426,14 @@ mod tests {
             "Raj"
         );
         assert_eq!(
-            addressed(&sentence("Okay, Priya, can you own it?"), &names)
+            addressed(&sentence("Okay, Priya, will you take that one?"), &names)
                 .unwrap()
                 .1,
             "Priya"
         );
         assert!(addressed(&sentence("Priya owns the check."), &names).is_none());
         assert_eq!(
-            addressed(&sentence("Okay Raj roll the gateway back to 3.9.1"), &names)
+            addressed(&sentence("Okay Raj roll the gateway back to 3.8.7"), &names)
                 .unwrap()
                 .1,
             "Raj"
